@@ -1,0 +1,37 @@
+# The two set-up commands: `make quickstart` and `make test`. Both create .venv from uv.lock first.
+SHELL := /bin/bash
+VENV := .venv
+STAMP := $(VENV)/.lakebox-synced
+PYTEST_ARGS ?=
+
+.PHONY: quickstart test test-fast lint format lock clean java
+
+$(STAMP): pyproject.toml uv.lock scripts/bootstrap.sh
+	@scripts/bootstrap.sh
+	@touch $(STAMP)
+
+java:
+	@scripts/ensure-java.sh
+
+quickstart: $(STAMP) java
+	@$(VENV)/bin/python examples/quickstart.py
+
+test: $(STAMP) java lint
+	@$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test-fast: $(STAMP)
+	@$(VENV)/bin/pytest -m "not slow" $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	@$(VENV)/bin/ruff check src tests examples benchmarks
+	@$(VENV)/bin/ruff format --check src tests examples benchmarks
+
+format: $(STAMP)
+	@$(VENV)/bin/ruff check --fix src tests examples benchmarks
+	@$(VENV)/bin/ruff format src tests examples benchmarks
+
+lock: $(STAMP)
+	@$(VENV)/bin/uv lock
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,97 @@
+"""The one exception tree of lakebox, shared by the server, the SDK and the CLI.
+
+    LakeboxError (500 internal_error)
+     +-- BadRequestError (400 bad_request)
+     +-- ValidationError (422 validation_error)
+     +-- AuthenticationError (401 unauthenticated)
+     +-- PermissionDeniedError (403 permission_denied)
+     +-- NotFoundError (404 not_found)
+     +-- ConflictError (409 conflict)
+     +-- UnavailableError (503 unavailable)
+
+Each class has an HTTP status and a stable ``code``. The server renders any of them as
+``{"code", "message", "details"}``; the client rebuilds the same class from that body with
+:func:`error_from_response`, so ``except NotFoundError`` works on both sides of the wire.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class LakeboxError(Exception):
+    """Base of every error lakebox raises on purpose."""
+
+    status_code: ClassVar[int] = 500
+    code: ClassVar[str] = "internal_error"
+
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "details": self.details}
+
+
+class BadRequestError(LakeboxError):
+    status_code = 400
+    code = "bad_request"
+
+
+class ValidationError(LakeboxError):
+    status_code = 422
+    code = "validation_error"
+
+
+class AuthenticationError(LakeboxError):
+    status_code = 401
+    code = "unauthenticated"
+
+
+class PermissionDeniedError(LakeboxError):
+    status_code = 403
+    code = "permission_denied"
+
+
+class NotFoundError(LakeboxError):
+    status_code = 404
+    code = "not_found"
+
+
+class ConflictError(LakeboxError):
+    status_code = 409
+    code = "conflict"
+
+
+class UnavailableError(LakeboxError):
+    status_code = 503
+    code = "unavailable"
+
+
+ERROR_CLASSES: dict[str, type[LakeboxError]] = {
+    cls.code: cls
+    for cls in (
+        LakeboxError,
+        BadRequestError,
+        ValidationError,
+        AuthenticationError,
+        PermissionDeniedError,
+        NotFoundError,
+        ConflictError,
+        UnavailableError,
+    )
+}
+_CLASS_BY_STATUS: dict[int, type[LakeboxError]] = {cls.status_code: cls for cls in ERROR_CLASSES.values()}
+
+
+def error_from_response(status_code: int, body: Any) -> LakeboxError:
+    """Rebuild the server's error from a response status and its decoded JSON body."""
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        cls = ERROR_CLASSES.get(str(body.get("code")))
+        if cls is None:
+            cls = _CLASS_BY_STATUS.get(status_code, LakeboxError)
+        details = body.get("details") if isinstance(body.get("details"), dict) else None
+        return cls(body["message"], details=details)
+    cls = _CLASS_BY_STATUS.get(status_code, BadRequestError if 400 <= status_code < 500 else LakeboxError)
+    return cls(f"HTTP {status_code}: {str(body)[:500]}")

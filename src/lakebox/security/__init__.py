@@ -1,0 +1,1 @@
+"""Identities, tokens, roles and scopes."""

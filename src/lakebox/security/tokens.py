@@ -1,0 +1,28 @@
+"""API tokens: opaque, high-entropy strings stored only as SHA-256 hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+TOKEN_PREFIX = "lbx_"
+
+
+@dataclass(frozen=True)
+class NewToken:
+    """A freshly minted token; ``value`` is shown once and never stored."""
+
+    value: str
+    prefix: str
+    digest: str
+
+
+def mint_token() -> NewToken:
+    value = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    return NewToken(value=value, prefix=value[: len(TOKEN_PREFIX) + 6], digest=hash_token(value))
+
+
+def hash_token(value: str) -> str:
+    # A fast hash is right here: tokens carry 256 bits of entropy, so there is nothing to brute-force.
+    return hashlib.sha256(value.encode()).hexdigest()

@@ -1,0 +1,33 @@
+"""All stores of one metadata database, opened (and migrated) together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lakebox.store.audit import AuditStore
+from lakebox.store.db import Database
+from lakebox.store.identities import IdentityStore
+from lakebox.store.workspaces import WorkspaceStore
+
+
+@dataclass(frozen=True)
+class Stores:
+    db: Database
+    workspaces: WorkspaceStore
+    identities: IdentityStore
+    audit: AuditStore
+
+    @classmethod
+    def open(cls, database_url: str, *, audit_key: bytes, upgrade: bool = True) -> Stores:
+        db = Database(database_url)
+        if upgrade:
+            db.upgrade()
+        return cls(
+            db=db,
+            workspaces=WorkspaceStore(db),
+            identities=IdentityStore(db),
+            audit=AuditStore(db, audit_key),
+        )
+
+    def close(self) -> None:
+        self.db.dispose()

@@ -1,0 +1,131 @@
+"""Where each part of a workspace lives inside its folder."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from lakebox.entities import WorkspaceConfig
+from lakebox.errors import NotFoundError
+
+CONFIG_FILE = "config.json"
+DEFAULT_DATASTORE = "workspaceblobstore"
+
+
+@dataclass(frozen=True)
+class WorkspaceLayout:
+    """The folder of one workspace::
+
+    config.json              Azure ML-style config, read by MLClient.from_config()
+    lakebox.db               metadata database (SQLite, WAL) unless a PostgreSQL URL is configured
+    mlflow/mlflow.db         MLflow tracking and model registry store
+    mlflow/artifacts/        MLflow artifact root, served through the workspace server
+    datastores/workspaceblobstore/   the default datastore
+    .lakebox/                private runtime state (0700): server record, lock, log, keys, tokens
+    """
+
+    root: Path
+
+    @property
+    def config_file(self) -> Path:
+        return self.root / CONFIG_FILE
+
+    @property
+    def database_file(self) -> Path:
+        return self.root / "lakebox.db"
+
+    @property
+    def mlflow_dir(self) -> Path:
+        return self.root / "mlflow"
+
+    @property
+    def mlflow_database_file(self) -> Path:
+        return self.mlflow_dir / "mlflow.db"
+
+    @property
+    def mlflow_artifacts_dir(self) -> Path:
+        return self.mlflow_dir / "artifacts"
+
+    @property
+    def datastores_dir(self) -> Path:
+        return self.root / "datastores"
+
+    @property
+    def default_datastore_dir(self) -> Path:
+        return self.datastores_dir / DEFAULT_DATASTORE
+
+    @property
+    def private_dir(self) -> Path:
+        return self.root / ".lakebox"
+
+    @property
+    def server_record_file(self) -> Path:
+        return self.private_dir / "server.json"
+
+    @property
+    def server_lock_file(self) -> Path:
+        return self.private_dir / "server.lock"
+
+    @property
+    def server_start_lock_file(self) -> Path:
+        return self.private_dir / "server-start.lock"
+
+    @property
+    def server_log_file(self) -> Path:
+        return self.private_dir / "server.log"
+
+    @property
+    def owner_token_file(self) -> Path:
+        return self.private_dir / "owner.token"
+
+    @property
+    def audit_key_file(self) -> Path:
+        return self.private_dir / "audit.key"
+
+    @property
+    def database_url_file(self) -> Path:
+        return self.private_dir / "database_url"
+
+    def database_url(self) -> str:
+        """The metadata database URL: the configured one, else SQLite in the folder."""
+        if self.database_url_file.exists():
+            return self.database_url_file.read_text().strip()
+        return f"sqlite:///{self.database_file}"
+
+    def mlflow_backend_uri(self) -> str:
+        return f"sqlite:///{self.mlflow_database_file}"
+
+    def read_config(self) -> WorkspaceConfig:
+        try:
+            return WorkspaceConfig.model_validate(json.loads(self.config_file.read_text()))
+        except FileNotFoundError as exc:
+            raise NotFoundError(f"{self.root} is not a lakebox workspace (no {CONFIG_FILE})") from exc
+
+    def is_workspace(self) -> bool:
+        return self.config_file.is_file() and self.private_dir.is_dir()
+
+    def owner_token(self) -> str | None:
+        try:
+            return self.owner_token_file.read_text().strip()
+        except FileNotFoundError:
+            return None
+
+
+def write_private(path: Path, content: str | bytes) -> None:
+    """Write a file that only its owner may read (mode 0600 from the first byte)."""
+    data = content.encode() if isinstance(content, str) else content
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+    os.chmod(path, 0o600)
+
+
+def write_atomic(path: Path, content: str) -> None:
+    """Replace ``path`` in one step, so a reader never sees half a file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(content)
+    os.replace(tmp, path)
