@@ -172,9 +172,7 @@ class AuditStore:
             )
         return AuditVerification(ok=True, entries_checked=checked)
 
-    def _check_link(
-        self, row: AuditEntryRow, expected_seq: int, expected_prev: str
-    ) -> tuple[int, str] | None:
+    def _check_link(self, row: AuditEntryRow, expected_seq: int, expected_prev: str) -> tuple[int, str] | None:
         """``(first bad seq, why)`` when ``row`` breaks the chain, else ``None``."""
         if row.seq != expected_seq:
             return expected_seq, f"entry {expected_seq} is missing (the next stored entry is {row.seq})"

@@ -14,9 +14,7 @@ class WorkspaceStore:
 
     def create(self, *, id: str, name: str, subscription_id: str, resource_group: str) -> Workspace:
         with self._db.write_lock, self._db.session() as session:
-            row = WorkspaceRow(
-                id=id, name=name, subscription_id=subscription_id, resource_group=resource_group
-            )
+            row = WorkspaceRow(id=id, name=name, subscription_id=subscription_id, resource_group=resource_group)
             session.add(row)
             session.flush()
             return row.to_entity()

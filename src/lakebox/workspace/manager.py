@@ -44,9 +44,7 @@ def create_workspace(
             workspace_id=str(uuid.uuid4()),
         )
     except pydantic.ValidationError as exc:
-        raise ValidationError(
-            "; ".join(err["msg"].removeprefix("Value error, ") for err in exc.errors())
-        ) from exc
+        raise ValidationError("; ".join(err["msg"].removeprefix("Value error, ") for err in exc.errors())) from exc
     entry = RegistryEntry(
         subscription_id=subscription_id,
         resource_group=resource_group,
@@ -89,9 +87,7 @@ def _initialise(layout: WorkspaceLayout, config: WorkspaceConfig, database_url: 
             resource_group=config.resource_group,
         )
         owner = stores.identities.create(getpass.getuser(), IdentityKind.USER)
-        write_private(
-            layout.owner_token_file, stores.identities.issue_token(owner.id, OWNER_TOKEN_NAME) + "\n"
-        )
+        write_private(layout.owner_token_file, stores.identities.issue_token(owner.id, OWNER_TOKEN_NAME) + "\n")
         stores.audit.append(
             principal_id=owner.id,
             principal_name=owner.name,
@@ -173,9 +169,7 @@ def find_workspace(
         raise BadRequestError(f"several workspaces match ({listed}); name one (with its resource group)")
     layout = WorkspaceLayout(matches[0].path)
     if not layout.is_workspace():
-        raise NotFoundError(
-            f"workspace {matches[0].workspace_name!r} is registered at {layout.root}, which is gone"
-        )
+        raise NotFoundError(f"workspace {matches[0].workspace_name!r} is registered at {layout.root}, which is gone")
     return layout
 
 

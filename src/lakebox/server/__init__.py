@@ -1,0 +1,1 @@
+"""The workspace's control-plane server: REST API, auth, audit, and MLflow tracking behind one port."""

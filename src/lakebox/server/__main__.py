@@ -1,0 +1,31 @@
+"""``python -m lakebox.server --path WORKSPACE``: serve a workspace in the foreground (used by `server start`)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from lakebox.errors import LakeboxError
+from lakebox.server.process import DEFAULT_HOST, run_server
+from lakebox.workspace.manager import find_workspace
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lakebox.server", description=__doc__)
+    parser.add_argument("--path", type=Path, required=True, help="workspace folder")
+    parser.add_argument("--host", default=DEFAULT_HOST)
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        run_server(find_workspace(path=args.path), host=args.host, port=args.port)
+    except LakeboxError as exc:
+        logging.getLogger("lakebox.server").error("%s", exc.message)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

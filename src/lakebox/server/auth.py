@@ -1,0 +1,81 @@
+"""Authentication of every request, and the ``require(action)`` dependency each API route declares.
+
+A request carries ``Authorization: Bearer <token>`` (SDK, CLI, MLflow clients) or the browser
+session cookie that ``/login`` sets. The middleware resolves it to a :class:`Principal` before any
+route or the MLflow app runs; anything else gets a 401 that says what was wrong.
+"""
+
+from __future__ import annotations
+
+from http.cookies import SimpleCookie
+from typing import Any
+
+import anyio
+from fastapi import Depends
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from lakebox.entities import Principal
+from lakebox.errors import AuthenticationError
+from lakebox.security.tokens import hash_token
+from lakebox.server.context import ServerContext
+
+SESSION_COOKIE = "lakebox_session"
+PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/login"})
+
+
+def bearer_token(headers: Headers) -> str | None:
+    """The token of an ``Authorization: Bearer`` header, else of the session cookie."""
+    authorization = headers.get("authorization", "")
+    scheme, _, value = authorization.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    cookie = SimpleCookie(headers.get("cookie", ""))
+    if SESSION_COOKIE in cookie:
+        return cookie[SESSION_COOKIE].value
+    return None
+
+
+class AuthMiddleware:
+    """Puts the caller's principal in ``scope["state"]["principal"]`` or answers 401."""
+
+    def __init__(self, app: ASGIApp, context: ServerContext) -> None:
+        self.app = app
+        self.context = context
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in PUBLIC_PATHS:
+            await self.app(scope, receive, send)
+            return
+        token = bearer_token(Headers(scope=scope))
+        try:
+            if token is None:
+                raise AuthenticationError(
+                    "this call needs a bearer token: send 'Authorization: Bearer <token>' "
+                    "(the SDK and CLI do so with the workspace owner's token or `lakebox login`)"
+                )
+            principal = await anyio.to_thread.run_sync(self.context.stores.identities.authenticate, hash_token(token))
+        except AuthenticationError as exc:
+            response = JSONResponse(exc.to_dict(), status_code=401, headers={"WWW-Authenticate": "Bearer"})
+            await response(scope, receive, send)
+            return
+        scope.setdefault("state", {})["principal"] = principal
+        await self.app(scope, receive, send)
+
+
+def require(action: str) -> Any:
+    """Declare the action a route performs; returns the calling principal.
+
+    The action names what the call does (``workspaces/write``) for the audit log, and is the
+    unit that role assignments grant.
+    """
+
+    def dependency(request: Request) -> Principal:
+        principal: Principal = request.scope["state"]["principal"]
+        request.scope["state"]["action"] = action
+        return principal
+
+    dependency.__name__ = f"require[{action}]"
+    return Depends(dependency)

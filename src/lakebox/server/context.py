@@ -1,0 +1,59 @@
+"""What the server's routes and middleware share: the workspace, its stores, and in-memory state."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+
+from lakebox.entities import Workspace
+from lakebox.store.stores import Stores
+from lakebox.workspace.layout import WorkspaceLayout
+
+BROWSER_CODE_TTL_SECONDS = 120
+
+
+@dataclass
+class BrowserCodes:
+    """One-time codes that turn into a browser session cookie at ``/login`` (never stored on disk)."""
+
+    ttl_seconds: float = BROWSER_CODE_TTL_SECONDS
+    _codes: dict[str, tuple[str, float]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def issue(self, identity_id: str) -> str:
+        code = secrets.token_urlsafe(24)
+        with self._lock:
+            now = time.monotonic()
+            self._codes = {k: v for k, v in self._codes.items() if v[1] > now}
+            self._codes[_digest(code)] = (identity_id, now + self.ttl_seconds)
+        return code
+
+    def redeem(self, code: str) -> str | None:
+        """The identity the code was issued to, once; ``None`` if unknown, used or expired."""
+        with self._lock:
+            found = self._codes.pop(_digest(code), None)
+        if found is None or found[1] <= time.monotonic():
+            return None
+        return found[0]
+
+
+def _digest(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+@dataclass
+class ServerContext:
+    layout: WorkspaceLayout
+    stores: Stores
+    workspace: Workspace
+    browser_codes: BrowserCodes = field(default_factory=BrowserCodes)
+
+
+def get_context(request: Request) -> ServerContext:
+    context: ServerContext = request.app.state.context
+    return context

@@ -1,0 +1,228 @@
+"""Running the workspace server: in the foreground, or detached and found again through its record.
+
+A running server holds an exclusive lock on ``.lakebox/server.lock`` for its whole life (the OS
+drops it when the process dies, even by SIGKILL), and writes ``.lakebox/server.json`` with its pid
+and address once its socket is bound. A record is trusted only if its process answers ``/health``
+with this workspace's id.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import ipaddress
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+
+import httpx
+from pydantic import BaseModel
+
+from lakebox import settings
+from lakebox.errors import ConflictError, UnavailableError
+from lakebox.store.types import utcnow
+from lakebox.workspace.layout import WorkspaceLayout, write_atomic
+
+DEFAULT_HOST = "127.0.0.1"
+_PROBE_TIMEOUT = 2.0
+_LOG_TAIL_LINES = 20
+
+
+class ServerRecord(BaseModel):
+    pid: int
+    host: str
+    port: int
+    url: str
+    workspace_id: str
+    started_at: datetime
+
+
+class ServerStatus(BaseModel):
+    running: bool
+    record: ServerRecord | None = None
+    log_file: Path
+
+
+def read_record(layout: WorkspaceLayout) -> ServerRecord | None:
+    try:
+        return ServerRecord.model_validate_json(layout.server_record_file.read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def probe(record: ServerRecord, timeout: float = _PROBE_TIMEOUT) -> bool:
+    """True when the recorded process is alive and its ``/health`` names the recorded workspace."""
+    if not _pid_alive(record.pid):
+        return False
+    try:
+        response = httpx.get(f"{record.url}/health", timeout=timeout)
+        return response.status_code == 200 and response.json().get("workspace_id") == record.workspace_id
+    except (httpx.HTTPError, ValueError):
+        return False
+
+
+def server_status(layout: WorkspaceLayout) -> ServerStatus:
+    record = read_record(layout)
+    running = record is not None and probe(record)
+    return ServerStatus(running=running, record=record if running else None, log_file=layout.server_log_file)
+
+
+def start_server(layout: WorkspaceLayout, host: str = DEFAULT_HOST, port: int = 0) -> tuple[ServerRecord, bool]:
+    """Start the server detached unless one is running. Returns its record and whether it was started."""
+    timeout = settings.LAKEBOX_SERVER_START_TIMEOUT.get_or_raise()
+    with _exclusive(layout.server_start_lock_file):
+        status = server_status(layout)
+        if status.running:
+            assert status.record is not None
+            return status.record, False
+        with open(layout.server_log_file, "ab") as log:
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "lakebox.server",
+                    "--path",
+                    str(layout.root),
+                    "--host",
+                    host,
+                    "--port",
+                    str(port),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                close_fds=True,
+            )
+        return _wait_until_serving(layout, process, timeout), True
+
+
+def _wait_until_serving(layout: WorkspaceLayout, process: subprocess.Popen[bytes], timeout: float) -> ServerRecord:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise UnavailableError(
+                f"the server exited with code {process.returncode} while starting:\n{_log_tail(layout)}"
+            )
+        record = read_record(layout)
+        if record is not None and record.pid == process.pid and probe(record):
+            return record
+        time.sleep(0.1)
+    process.terminate()
+    raise UnavailableError(f"the server did not answer within {timeout:.0f}s:\n{_log_tail(layout)}")
+
+
+def stop_server(layout: WorkspaceLayout, timeout: float = 15.0) -> ServerRecord | None:
+    """Stop the running server (SIGTERM, then SIGKILL after ``timeout``); its record, or None if none ran."""
+    status = server_status(layout)
+    if not status.running or status.record is None:
+        layout.server_record_file.unlink(missing_ok=True)
+        return None
+    pid = status.record.pid
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while _pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if _pid_alive(pid):
+        os.kill(pid, signal.SIGKILL)
+    layout.server_record_file.unlink(missing_ok=True)
+    return status.record
+
+
+def run_server(layout: WorkspaceLayout, host: str = DEFAULT_HOST, port: int = 0) -> None:
+    """Serve the workspace in this process until SIGTERM or Ctrl-C."""
+    import uvicorn
+
+    from lakebox.server.app import create_app
+    from lakebox.server.context import ServerContext
+    from lakebox.workspace.manager import open_stores
+
+    with _exclusive(layout.server_lock_file, wait=False):
+        stores = open_stores(layout)
+        context = ServerContext(layout=layout, stores=stores, workspace=stores.workspaces.get())
+        app = create_app(context, allowed_hosts=None if _is_local(host) else [host, f"{host}:*"])
+        sock = _bind(host, port)
+        bound_port = sock.getsockname()[1]
+        url_host = f"[{host}]" if ":" in host else host
+        record = ServerRecord(
+            pid=os.getpid(),
+            host=host,
+            port=bound_port,
+            url=f"http://{url_host}:{bound_port}",
+            workspace_id=context.workspace.id,
+            started_at=utcnow(),
+        )
+        config = uvicorn.Config(app, log_config=None, access_log=False, timeout_graceful_shutdown=10)
+        write_atomic(layout.server_record_file, record.model_dump_json(indent=2) + "\n")
+        logging.getLogger(__name__).info("serving workspace %s at %s", context.workspace.name, record.url)
+        try:
+            uvicorn.Server(config).run(sockets=[sock])
+        finally:
+            if (current := read_record(layout)) is not None and current.pid == os.getpid():
+                layout.server_record_file.unlink(missing_ok=True)
+            stores.close()
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ConflictError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _is_local(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+@contextmanager
+def _exclusive(lock_file: Path, wait: bool = True) -> Iterator[IO[str]]:
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_file, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise ConflictError("a server is already running for this workspace") from exc
+        yield handle
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return not _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
+    except (OSError, IndexError):
+        return False
+
+
+def _log_tail(layout: WorkspaceLayout) -> str:
+    try:
+        lines = layout.server_log_file.read_text(errors="replace").splitlines()
+    except FileNotFoundError:
+        return "(no server log)"
+    return "\n".join(lines[-_LOG_TAIL_LINES:])

@@ -1,0 +1,1 @@
+"""REST routers of API v1, one module per resource."""
