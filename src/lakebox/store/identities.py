@@ -26,6 +26,13 @@ class IdentityStore:
             session.flush()
             return row.to_entity()
 
+    def get(self, identity_id: str) -> Identity:
+        with self._db.session() as session:
+            row = session.get(IdentityRow, identity_id)
+            if row is None:
+                raise NotFoundError(f"identity {identity_id!r} not found")
+            return row.to_entity()
+
     def get_by_name(self, name: str) -> Identity:
         with self._db.session() as session:
             row = session.scalar(select(IdentityRow).where(IdentityRow.name == name))

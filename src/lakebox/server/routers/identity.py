@@ -53,6 +53,10 @@ async def login(request: Request, code: str, next: str = "/mlflow/") -> Redirect
     identity_id = context.browser_codes.redeem(code)
     if identity_id is None:
         raise AuthenticationError("this sign-in link is unknown, used or expired; run `lakebox server ui` again")
+    identity = await anyio.to_thread.run_sync(context.stores.identities.get, identity_id)
+    request.scope["state"]["principal"] = Principal(
+        identity_id=identity.id, name=identity.name, kind=identity.kind, token_id="browser-code"
+    )
     expires_at = utcnow() + timedelta(hours=BROWSER_SESSION_HOURS)
     token = await anyio.to_thread.run_sync(
         lambda: context.stores.identities.issue_token(identity_id, "browser session", expires_at)

@@ -1,0 +1,98 @@
+"""The ``lakebox`` command: groups, global flags, and how errors become one line and an exit code.
+
+Exit codes scripts can rely on:
+    0 success          1 failed (any other error; `audit verify` on a broken chain)
+    2 usage error      3 server not running (`server status`)
+    4 not authenticated or not permitted     5 not found
+    6 conflict (exists already, in use)      7 invalid input
+    8 unavailable (server or database unreachable)
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import click
+import typer
+
+from lakebox import __version__
+from lakebox.cli import audit, server, workspace
+from lakebox.cli.output import err_console
+from lakebox.errors import (
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    LakeboxError,
+    NotFoundError,
+    PermissionDeniedError,
+    UnavailableError,
+    ValidationError,
+)
+
+EXIT_CODES: dict[type[LakeboxError], int] = {
+    AuthenticationError: 4,
+    PermissionDeniedError: 4,
+    NotFoundError: 5,
+    ConflictError: 6,
+    ValidationError: 7,
+    BadRequestError: 7,
+    UnavailableError: 8,
+}
+
+app = typer.Typer(
+    name="lakebox",
+    help="lakebox: ML workspaces, jobs, models and endpoints on your machine or cluster.",
+    epilog="Exit codes: 0 ok, 1 failed, 2 usage, 3 server not running, 4 auth, 5 not found, "
+    "6 conflict, 7 invalid input, 8 unavailable.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(workspace.app, name="workspace")
+app.add_typer(server.app, name="server")
+app.add_typer(audit.app, name="audit")
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        print(f"lakebox {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Options that apply to every command."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (also used by tests)."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        result = app(args=args, prog_name="lakebox", standalone_mode=False)
+        return result if isinstance(result, int) else 0
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        err_console.print("Aborted.")
+        return 1
+    except LakeboxError as exc:
+        if debug:
+            err_console.print_exception()
+        err_console.print(f"[red]error:[/red] {exc.message}", markup=True, highlight=False, soft_wrap=True)
+        return EXIT_CODES.get(type(exc), 1)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""``lakebox server start|stop|status|ui``: the workspace's control-plane server."""
+
+from __future__ import annotations
+
+import webbrowser
+from typing import Annotated
+
+import typer
+
+from lakebox.cli.common import (
+    PathOption,
+    ResourceGroupOption,
+    SubscriptionOption,
+    WorkspaceNameOption,
+    client_from,
+    layout_from,
+)
+from lakebox.cli.output import OutputFormat, OutputOption, console, err_console, render
+from lakebox.server.process import DEFAULT_HOST, run_server, server_status, start_server, stop_server
+
+app = typer.Typer(help="Start, stop and inspect the workspace's server.", no_args_is_help=True)
+EXIT_NOT_RUNNING = 3
+
+
+@app.command("start")
+def start(
+    workspace_name: WorkspaceNameOption = None,
+    resource_group: ResourceGroupOption = None,
+    subscription: SubscriptionOption = None,
+    path: PathOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = DEFAULT_HOST,
+    port: Annotated[int, typer.Option(help="Port to listen on (0: a free one).")] = 0,
+    foreground: Annotated[bool, typer.Option("--foreground", help="Serve in this process until Ctrl-C.")] = False,
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Start the server in the background (or say where it already runs)."""
+    layout = layout_from(workspace_name, resource_group, subscription, path)
+    if foreground:
+        run_server(layout, host=host, port=port)
+        return
+    with err_console.status("Starting the server …"):
+        record, started = start_server(layout, host=host, port=port)
+    if not started:
+        err_console.print(f"Already running at {record.url} (pid {record.pid})")
+    render(record, output)
+
+
+@app.command("stop")
+def stop(
+    workspace_name: WorkspaceNameOption = None,
+    resource_group: ResourceGroupOption = None,
+    subscription: SubscriptionOption = None,
+    path: PathOption = None,
+) -> None:
+    """Stop the server (SIGTERM, then SIGKILL after 15 s)."""
+    record = stop_server(layout_from(workspace_name, resource_group, subscription, path))
+    err_console.print(f"Stopped the server (pid {record.pid})" if record else "No server was running")
+
+
+@app.command("status")
+def status(
+    workspace_name: WorkspaceNameOption = None,
+    resource_group: ResourceGroupOption = None,
+    subscription: SubscriptionOption = None,
+    path: PathOption = None,
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Show whether the server runs; exits with code 3 when it does not."""
+    current = server_status(layout_from(workspace_name, resource_group, subscription, path))
+    render(current, output)
+    if not current.running:
+        raise typer.Exit(EXIT_NOT_RUNNING)
+
+
+@app.command("ui")
+def ui(
+    workspace_name: WorkspaceNameOption = None,
+    resource_group: ResourceGroupOption = None,
+    subscription: SubscriptionOption = None,
+    path: PathOption = None,
+    open_browser: Annotated[bool, typer.Option("--open/--no-open", help="Open the browser.")] = True,
+) -> None:
+    """Sign a browser in and open the MLflow UI (the link works once, within two minutes)."""
+    with client_from(workspace_name, resource_group, subscription, path) as client:
+        url = client.identities.browser_login_url("/mlflow/")
+    console.print(url)
+    if open_browser:
+        webbrowser.open(url)

@@ -1,0 +1,58 @@
+"""The one request core under every operation group: auth header, JSON, and errors as lakebox classes."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+
+from lakebox.errors import UnavailableError, error_from_response
+from lakebox.identity.credentials import AccessToken, TokenCredential
+
+_REFRESH_MARGIN_SECONDS = 60
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+
+
+class ApiClient:
+    """Talks to one server at ``base_url`` with tokens from ``credential`` for ``scope``."""
+
+    def __init__(
+        self,
+        base_url: str,
+        credential: TokenCredential,
+        scope: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._credential = credential
+        self._scope = scope
+        self._token: AccessToken | None = None
+        self._http = httpx.Client(base_url=self.base_url, transport=transport, timeout=DEFAULT_TIMEOUT)
+
+    def token(self) -> str:
+        if self._token is None or self._token.expires_on - _REFRESH_MARGIN_SECONDS <= time.time():
+            self._token = self._credential.get_token(self._scope)
+        return self._token.token
+
+    def request(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None) -> Any:
+        """Send one API call; returns the decoded JSON body or raises the server's error class."""
+        params = {k: v for k, v in (params or {}).items() if v is not None}
+        headers = {"Authorization": f"Bearer {self.token()}"}
+        try:
+            response = self._http.request(method, path, json=json, params=params, headers=headers)
+        except httpx.TransportError as exc:
+            raise UnavailableError(f"cannot reach the lakebox server at {self.base_url}: {exc}") from exc
+        if response.is_success:
+            return response.json() if response.content else None
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = response.text
+        raise error_from_response(response.status_code, body) from httpx.HTTPStatusError(
+            f"{method} {path} -> {response.status_code}", request=response.request, response=response
+        )
+
+    def close(self) -> None:
+        self._http.close()
