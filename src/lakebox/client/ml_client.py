@@ -55,7 +55,7 @@ class MLClient:
                 config.workspace_name,
             )
             self.workspace_path = layout.root
-            endpoint = self._local_endpoint(layout) if transport is None else "http://lakebox.local"
+            endpoint = self._local_endpoint(layout)
         self.subscription_id = subscription_id
         self.resource_group_name = resource_group_name
         self.workspace_name = workspace_name

@@ -54,7 +54,7 @@ class AuthMiddleware:
             if token is None:
                 raise AuthenticationError(
                     "this call needs a bearer token: send 'Authorization: Bearer <token>' "
-                    "(the SDK and CLI do so with the workspace owner's token or `lakebox login`)"
+                    "(the SDK and CLI send the workspace owner's token; MLflow clients need MLFLOW_TRACKING_TOKEN)"
                 )
             principal = await anyio.to_thread.run_sync(self.context.stores.identities.authenticate, hash_token(token))
         except AuthenticationError as exc:

@@ -63,7 +63,10 @@ class Database:
         """Apply every pending Alembic migration."""
         from alembic import command
 
-        command.upgrade(self._alembic_config(), "head")
+        try:
+            command.upgrade(self._alembic_config(), "head")
+        except OperationalError as exc:
+            raise UnavailableError(f"cannot migrate the metadata database: {exc.orig}") from exc
 
     def current_revision(self) -> str | None:
         from alembic.runtime.migration import MigrationContext

@@ -1,0 +1,74 @@
+"""Shared fixtures: an isolated LAKEBOX_HOME, workspaces, and real servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from lakebox.server.process import ServerRecord, start_server, stop_server
+from lakebox.workspace.layout import WorkspaceLayout
+from lakebox.workspace.manager import create_workspace
+from lakebox.workspace.registry import WorkspaceRegistry
+
+
+@dataclass
+class RunningWorkspace:
+    layout: WorkspaceLayout
+    record: ServerRecord
+    token: str
+
+    @property
+    def url(self) -> str:
+        return self.record.url
+
+    def http(self, token: str | None = None) -> httpx.Client:
+        """An HTTP client of the server, authenticated as the owner unless another token is given."""
+        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {token or self.token}"}, timeout=30)
+
+
+@pytest.fixture(scope="session")
+def session_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One LAKEBOX_HOME for the session's shared servers (set in os.environ so subprocesses inherit it)."""
+    home = tmp_path_factory.mktemp("lakebox-home")
+    previous = os.environ.get("LAKEBOX_HOME")
+    os.environ["LAKEBOX_HOME"] = str(home)
+    yield home
+    if previous is None:
+        os.environ.pop("LAKEBOX_HOME", None)
+    else:
+        os.environ["LAKEBOX_HOME"] = previous
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh LAKEBOX_HOME for one test, and a current folder with no config.json above it."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("LAKEBOX_HOME", str(home))
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    return home
+
+
+@pytest.fixture(scope="session")
+def shared_workspace(session_home: Path) -> Iterator[RunningWorkspace]:
+    """A workspace with its server running, shared by tests that do not restart it."""
+    layout, _ = create_workspace("sub-shared", "rg-shared", "ws-shared", registry=WorkspaceRegistry(session_home))
+    record, _ = start_server(layout)
+    token = layout.owner_token()
+    assert token
+    yield RunningWorkspace(layout, record, token)
+    stop_server(layout)
+
+
+@pytest.fixture
+def fresh_workspace(home: Path) -> Iterator[WorkspaceLayout]:
+    """A new workspace in the test's own LAKEBOX_HOME; any server it gets is stopped afterwards."""
+    layout, _ = create_workspace("sub-a", "rg-a", "ws-fresh")
+    yield layout
+    stop_server(layout)
