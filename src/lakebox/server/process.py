@@ -60,7 +60,7 @@ def read_record(layout: WorkspaceLayout) -> ServerRecord | None:
 
 def probe(record: ServerRecord, timeout: float = _PROBE_TIMEOUT) -> bool:
     """True when the recorded process is alive and its ``/health`` names the recorded workspace."""
-    if not _pid_alive(record.pid):
+    if not pid_alive(record.pid):
         return False
     try:
         response = httpx.get(f"{record.url}/health", timeout=timeout)
@@ -129,9 +129,9 @@ def stop_server(layout: WorkspaceLayout, timeout: float = 15.0) -> ServerRecord 
     pid = status.record.pid
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while _pid_alive(pid) and time.monotonic() < deadline:
+    while pid_alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    if _pid_alive(pid):
+    if pid_alive(pid):
         os.kill(pid, signal.SIGKILL)
     layout.server_record_file.unlink(missing_ok=True)
     return status.record
@@ -203,7 +203,8 @@ def _exclusive(lock_file: Path, wait: bool = True) -> Iterator[IO[str]]:
         yield handle
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """True for a running process; false for none, and for a zombie whose parent has not reaped it."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

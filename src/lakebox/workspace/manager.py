@@ -159,7 +159,7 @@ def find_workspace(
         and (subscription_id is None or entry.subscription_id.lower() == subscription_id.lower())
     ]
     if not matches:
-        wanted = f"workspace {name!r}" if name else "any workspace"
+        wanted = f"workspace {name!r}" if name else "workspace"
         raise NotFoundError(
             f"found no {wanted} in {registry.file}; create one with "
             "`lakebox workspace create --subscription S --resource-group R --name W`"

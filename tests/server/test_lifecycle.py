@@ -1,0 +1,114 @@
+"""The server as a process: start, status, SIGKILL, start again with every piece of state intact."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from mlflow.tracking import MlflowClient
+
+from lakebox.cli.main import main as lakebox
+from lakebox.server.process import pid_alive, read_record, server_status
+from lakebox.workspace.layout import WorkspaceLayout
+
+
+def _wait_dead(pid: int, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while pid_alive(pid):
+        assert time.monotonic() < deadline, f"pid {pid} still alive"
+        time.sleep(0.05)
+
+
+@pytest.mark.slow
+def test_sigkill_and_restart_keeps_all_state(
+    fresh_workspace: WorkspaceLayout, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = str(fresh_workspace.root)
+    assert lakebox(["server", "status", "--path", path]) == 3
+    assert lakebox(["server", "start", "--path", path, "-o", "json"]) == 0
+    first = read_record(fresh_workspace)
+    assert first is not None and first.host == "127.0.0.1"
+    token = fresh_workspace.owner_token()
+    headers = {"Authorization": f"Bearer {token}"}
+    httpx.patch(f"{first.url}/api/v1/workspace", json={"tags": {"stage": "before-crash"}}, headers=headers)
+    client = MlflowClient(tracking_uri=f"{first.url}/mlflow")
+    os.environ["MLFLOW_TRACKING_TOKEN"] = token or ""
+    try:
+        experiment_id = client.create_experiment("survives")
+        run_id = client.create_run(experiment_id).info.run_id
+        client.log_metric(run_id, "loss", 0.25)
+    finally:
+        del os.environ["MLFLOW_TRACKING_TOKEN"]
+    audit_before = httpx.get(f"{first.url}/api/v1/audit", params={"limit": 1000}, headers=headers).json()
+
+    os.kill(first.pid, signal.SIGKILL)
+    _wait_dead(first.pid)
+    assert not server_status(fresh_workspace).running
+    assert lakebox(["server", "status", "--path", path]) == 3
+
+    assert lakebox(["server", "start", "--path", path]) == 0
+    second = read_record(fresh_workspace)
+    assert second is not None and second.pid != first.pid
+    with httpx.Client(base_url=second.url, headers=headers) as http:
+        assert http.get("/api/v1/workspace").json()["tags"] == {"stage": "before-crash"}
+        audit_after = http.get("/api/v1/audit", params={"limit": 1000}).json()
+        assert audit_after[-len(audit_before) :] == audit_before
+        assert http.get("/api/v1/audit/verify").json()["ok"] is True
+    os.environ["MLFLOW_TRACKING_TOKEN"] = token or ""
+    try:
+        run = MlflowClient(tracking_uri=f"{second.url}/mlflow").get_run(run_id)
+    finally:
+        del os.environ["MLFLOW_TRACKING_TOKEN"]
+    assert run.data.metrics == {"loss": 0.25}
+
+    assert lakebox(["server", "stop", "--path", path]) == 0
+    _wait_dead(second.pid)
+    assert read_record(fresh_workspace) is None
+
+
+@pytest.mark.slow
+def test_one_server_per_workspace(fresh_workspace: WorkspaceLayout, capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(fresh_workspace.root)
+    assert lakebox(["server", "start", "--path", path]) == 0
+    record = read_record(fresh_workspace)
+    assert record is not None
+    capsys.readouterr()
+    assert lakebox(["server", "start", "--path", path]) == 0
+    assert f"Already running at {record.url} (pid {record.pid})" in capsys.readouterr().err
+    second = subprocess.run(
+        [sys.executable, "-m", "lakebox.server", "--path", path],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert second.returncode == 1
+    assert "a server is already running for this workspace" in second.stderr
+    assert read_record(fresh_workspace) == record  # the loser did not overwrite the record
+
+
+def test_port_in_use_is_a_clear_error(fresh_workspace: WorkspaceLayout, capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code = lakebox(["server", "start", "--path", str(fresh_workspace.root), "--port", str(port)])
+    assert code == 8
+    err = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1:{port}" in err
+    assert "Traceback" not in err.split("\n")[0]
+
+
+def test_stale_record_is_not_trusted(fresh_workspace: WorkspaceLayout, tmp_path: Path) -> None:
+    fresh_workspace.server_record_file.write_text(
+        '{"pid": 999999, "host": "127.0.0.1", "port": 1, "url": "http://127.0.0.1:1", '
+        '"workspace_id": "x", "started_at": "2026-01-01T00:00:00Z"}'
+    )
+    assert server_status(fresh_workspace).running is False
