@@ -13,7 +13,6 @@ from __future__ import annotations
 import sys
 from typing import Annotated
 
-import click
 import typer
 
 from lakebox import __version__
@@ -75,23 +74,15 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
-        result = app(args=args, prog_name="lakebox", standalone_mode=False)
-        return result if isinstance(result, int) else 0
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.exceptions.Abort:
-        err_console.print("Aborted.")
-        return 1
+        app(args=args, prog_name="lakebox")  # standalone: usage errors print themselves and exit 2
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else int(exc.code is not None)
     except LakeboxError as exc:
         if debug:
             err_console.print_exception()
         err_console.print(f"[red]error:[/red] {exc.message}", markup=True, highlight=False, soft_wrap=True)
         return EXIT_CODES.get(type(exc), 1)
-    except KeyboardInterrupt:
-        return 130
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,89 @@
+"""The lakebox CLI: output formats, one-line errors, exit codes scripts can rely on."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from lakebox import __version__
+from lakebox.cli.main import main as lakebox
+from lakebox.workspace.layout import WorkspaceLayout
+
+
+def _json(capsys: pytest.CaptureFixture[str]) -> object:
+    return json.loads(capsys.readouterr().out)
+
+
+def test_workspace_create_list_show_delete(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["workspace", "create", "--subscription", "sub", "--resource-group", "rg", "--name", "cli-ws"]
+    assert lakebox([*args, "-o", "json"]) == 0
+    created = _json(capsys)
+    assert created["name"] == "cli-ws" and Path(created["path"]).is_dir()
+
+    assert lakebox(["workspace", "list", "-o", "json"]) == 0
+    assert [(w["name"], w["exists"]) for w in _json(capsys)] == [("cli-ws", True)]
+
+    assert lakebox(["workspace", "show", "-w", "cli-ws", "-o", "json"]) == 0
+    shown = _json(capsys)
+    assert shown["server"] == "stopped"
+    assert shown["default_datastore"].endswith("datastores/workspaceblobstore")
+
+    assert lakebox(["workspace", "delete", "-w", "cli-ws"]) == 7
+    assert "needs --yes" in capsys.readouterr().err
+    assert Path(created["path"]).is_dir()
+    assert lakebox(["workspace", "delete", "-w", "cli-ws", "--yes"]) == 0
+    assert not Path(created["path"]).exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["workspace", "show", "-w", "missing"], 5, "error: found no workspace 'missing'"),
+        (["workspace", "create", "-s", "s", "-g", "rg", "-n", "x"], 7, "error: workspace name 'x' is invalid"),
+        (["server", "status", "--path", "/nonexistent"], 5, "error: /nonexistent is not a lakebox workspace"),
+    ],
+)
+def test_errors_are_one_line_with_an_exit_code(
+    home: Path, capsys: pytest.CaptureFixture[str], args: list[str], code: int, message: str
+) -> None:
+    assert lakebox(args) == code
+    err = capsys.readouterr().err
+    assert err.startswith(message)
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_conflict_and_debug_traceback(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["workspace", "create", "-s", "s", "-g", "rg", "-n", "dup"]
+    assert lakebox(args) == 0
+    capsys.readouterr()
+    assert lakebox(args) == 6
+    assert "Traceback" not in capsys.readouterr().err
+    assert lakebox(["--debug", *args]) == 6
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_usage_errors_and_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert lakebox(["workspace", "create", "--name", "only"]) == 2
+    assert "Missing option" in capsys.readouterr().err
+    assert lakebox(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"lakebox {__version__}"
+
+
+def test_audit_list_and_verify_detects_tampering(
+    fresh_workspace: WorkspaceLayout, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = ["--path", str(fresh_workspace.root)]
+    assert lakebox(["audit", "verify", *path, "-o", "json"]) == 0
+    assert _json(capsys)["ok"] is True
+    assert lakebox(["audit", "list", *path, "-o", "json"]) == 0
+    assert _json(capsys)[-1]["action"] == "workspaces/write"
+
+    with sqlite3.connect(fresh_workspace.database_file) as db:
+        db.execute("UPDATE audit_entries SET outcome = 'failed' WHERE seq = 1")
+    assert lakebox(["audit", "verify", *path]) == 1
+    captured = capsys.readouterr()
+    assert "audit log broken at entry 1: entry 1 was altered after it was recorded" in captured.err

@@ -1,0 +1,38 @@
+"""The public names seed code imports stay where they are."""
+
+from __future__ import annotations
+
+import lakebox
+import lakebox.identity
+
+
+def test_top_level_names_are_pinned() -> None:
+    assert sorted(lakebox.__all__) == [
+        "AuthenticationError",
+        "BadRequestError",
+        "ConflictError",
+        "LROPoller",
+        "LakeboxError",
+        "MLClient",
+        "NotFoundError",
+        "PermissionDeniedError",
+        "UnavailableError",
+        "ValidationError",
+        "__version__",
+    ]
+
+
+def test_identity_module_matches_azure_identity_names() -> None:
+    for name in ("DefaultAzureCredential", "ManagedIdentityCredential", "EnvironmentCredential", "AccessToken"):
+        assert hasattr(lakebox.identity, name)
+
+
+def test_error_classes_share_one_root_and_round_trip() -> None:
+    from lakebox.errors import ERROR_CLASSES, error_from_response
+
+    for code, cls in ERROR_CLASSES.items():
+        assert issubclass(cls, lakebox.LakeboxError)
+        rebuilt = error_from_response(cls.status_code, cls("boom", details={"k": 1}).to_dict())
+        assert (type(rebuilt), rebuilt.message, rebuilt.details, rebuilt.code) == (cls, "boom", {"k": 1}, code)
+    assert type(error_from_response(404, "<html>not json</html>")) is lakebox.NotFoundError
+    assert type(error_from_response(418, None)) is lakebox.BadRequestError
