@@ -112,3 +112,16 @@ def test_stale_record_is_not_trusted(fresh_workspace: WorkspaceLayout, tmp_path:
         '"workspace_id": "x", "started_at": "2026-01-01T00:00:00Z"}'
     )
     assert server_status(fresh_workspace).running is False
+
+
+def test_listening_socket_lets_asyncio_disable_nagle() -> None:
+    """Accepted connections inherit the listener's protocol; asyncio sets TCP_NODELAY only for IPPROTO_TCP."""
+    import socket
+
+    from lakebox.server.process import _bind
+
+    listener = _bind("127.0.0.1", 0)
+    with listener, socket.create_connection(listener.getsockname()):
+        accepted, _ = listener.accept()
+        with accepted:
+            assert accepted.proto == socket.IPPROTO_TCP
