@@ -4,7 +4,7 @@ VENV := .venv
 STAMP := $(VENV)/.lakebox-synced
 PYTEST_ARGS ?=
 
-.PHONY: quickstart test test-fast lint format lock clean java
+.PHONY: quickstart test test-fast lint format lock clean java postgres
 
 $(STAMP): pyproject.toml uv.lock scripts/bootstrap.sh
 	@scripts/bootstrap.sh
@@ -13,10 +13,13 @@ $(STAMP): pyproject.toml uv.lock scripts/bootstrap.sh
 java:
 	@scripts/ensure-java.sh
 
+postgres:
+	@scripts/ensure-postgres.sh
+
 quickstart: $(STAMP) java
 	@$(VENV)/bin/python examples/quickstart.py
 
-test: $(STAMP) java lint
+test: $(STAMP) java postgres lint
 	@$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test-fast: $(STAMP)

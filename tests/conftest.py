@@ -14,6 +14,7 @@ from lakebox.server.process import ServerRecord, start_server, stop_server
 from lakebox.workspace.layout import WorkspaceLayout
 from lakebox.workspace.manager import create_workspace
 from lakebox.workspace.registry import WorkspaceRegistry
+from tests.postgres import PostgresServer
 
 
 @dataclass
@@ -72,3 +73,12 @@ def fresh_workspace(home: Path) -> Iterator[WorkspaceLayout]:
     layout, _ = create_workspace("sub-a", "rg-a", "ws-fresh")
     yield layout
     stop_server(layout)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server for the session, started on first use."""
+    server = PostgresServer()
+    server.start()
+    yield server
+    server.stop()
