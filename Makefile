@@ -28,6 +28,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	@$(VENV)/bin/ruff check src tests examples benchmarks
 	@$(VENV)/bin/ruff format --check src tests examples benchmarks
+	@$(VENV)/bin/mypy
 
 format: $(STAMP)
 	@$(VENV)/bin/ruff check --fix src tests examples benchmarks

@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from lakebox.errors import ValidationError
 
@@ -96,7 +96,7 @@ IDENTITY_HEADER: Setting[str] = Setting(
     "Secret header value that authenticates calls to IDENTITY_ENDPOINT.",
 )
 
-ALL_SETTINGS: tuple[Setting[object], ...] = (
+ALL_SETTINGS: tuple[Setting[Any], ...] = (
     LAKEBOX_HOME,
     LAKEBOX_TOKEN,
     LAKEBOX_ENDPOINT,

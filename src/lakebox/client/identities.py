@@ -16,4 +16,4 @@ class IdentityOperations:
     def browser_login_url(self, next_path: str = "/mlflow/") -> str:
         """A one-time URL (valid two minutes) that signs a browser in and opens ``next_path``."""
         body = self._api.request("POST", "/api/v1/auth/browser-codes", params={"next": next_path})
-        return self._api.base_url + body["login_path"]
+        return self._api.base_url + str(body["login_path"])

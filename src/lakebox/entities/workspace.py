@@ -28,7 +28,7 @@ class WorkspaceConfig(BaseModel):
     resource_group: str
     workspace_name: str
     workspace_id: str | None = None
-    endpoint: str | None = Field(None, description="URL of a remote lakebox server, when not local.")
+    endpoint: str | None = Field(default=None, description="URL of a remote lakebox server, when not local.")
 
     @field_validator("workspace_name")
     @classmethod
@@ -68,5 +68,5 @@ class WorkspaceUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    description: str | None = Field(None, max_length=4096)
+    description: str | None = Field(default=None, max_length=4096)
     tags: dict[str, str] | None = None

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from lakebox.entities import AuditEntry, Identity, Workspace
+from lakebox.entities import AuditEntry, AuditOutcome, Identity, IdentityKind, Workspace
 from lakebox.store.types import UTCDateTime, utcnow
 
 
@@ -50,7 +50,7 @@ class IdentityRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def to_entity(self) -> Identity:
-        return Identity(id=self.id, name=self.name, kind=self.kind, created_at=self.created_at)
+        return Identity(id=self.id, name=self.name, kind=IdentityKind(self.kind), created_at=self.created_at)
 
 
 class ApiTokenRow(Base):
@@ -89,7 +89,7 @@ class AuditEntryRow(Base):
             principal_name=self.principal_name,
             action=self.action,
             target=self.target,
-            outcome=self.outcome,
+            outcome=AuditOutcome(self.outcome),
             status_code=self.status_code,
             details=dict(self.details or {}),
             prev_hash=self.prev_hash,

@@ -116,7 +116,7 @@ def _initialise_mlflow_store(layout: WorkspaceLayout) -> None:
     """Create MLflow's tables now, so the first server start does not pay for them."""
     from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
-    store = SqlAlchemyStore(layout.mlflow_backend_uri(), "mlflow-artifacts:/")
+    store = SqlAlchemyStore(layout.mlflow_backend_uri(), "mlflow-artifacts:/")  # type: ignore[no-untyped-call]
     store.engine.dispose()
 
 
