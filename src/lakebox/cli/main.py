@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     except LakeboxError as exc:
         if debug:
             err_console.print_exception()
-        err_console.print(f"[red]error:[/red] {exc.message}", markup=True, highlight=False, soft_wrap=True)
+        err_console.print(f"[red]error:[/red] {exc.message}", markup=True, highlight=False)
         return EXIT_CODES.get(type(exc), 1)
     return 0
 

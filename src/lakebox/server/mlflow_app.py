@@ -14,6 +14,7 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from lakebox.workspace.layout import WorkspaceLayout
+from lakebox.workspace.mlflow_store import ARTIFACT_ROOT
 
 MLFLOW_PREFIX = "/mlflow"
 
@@ -24,12 +25,14 @@ def mlflow_asgi_app(layout: WorkspaceLayout, allowed_hosts: list[str] | None = N
         {
             "_MLFLOW_SERVER_FILE_STORE": layout.mlflow_backend_uri(),
             "_MLFLOW_SERVER_REGISTRY_STORE": layout.mlflow_backend_uri(),
-            "_MLFLOW_SERVER_ARTIFACT_ROOT": "mlflow-artifacts:/",
+            "_MLFLOW_SERVER_ARTIFACT_ROOT": ARTIFACT_ROOT,
             "_MLFLOW_SERVER_ARTIFACT_DESTINATION": str(layout.mlflow_artifacts_dir),
             "_MLFLOW_SERVER_SERVE_ARTIFACTS": "true",
             "_MLFLOW_STATIC_PREFIX": MLFLOW_PREFIX,
         }
     )
+    # lakebox runs offline and on private data: MLflow reports no usage unless the user opts in.
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     if allowed_hosts:  # MLflow already allows loopback and private addresses by default
         os.environ["MLFLOW_SERVER_ALLOWED_HOSTS"] = ",".join(allowed_hosts)
     from mlflow.server.fastapi_app import create_fastapi_app

@@ -144,8 +144,10 @@ def run_server(layout: WorkspaceLayout, host: str = DEFAULT_HOST, port: int = 0)
     from lakebox.server.app import create_app
     from lakebox.server.context import ServerContext
     from lakebox.workspace.manager import open_stores
+    from lakebox.workspace.mlflow_store import prepare_mlflow_store
 
     with _exclusive(layout.server_lock_file, wait=False):
+        prepare_mlflow_store(layout)
         stores = open_stores(layout)
         context = ServerContext(layout=layout, stores=stores, workspace=stores.workspaces.get())
         app = create_app(context, allowed_hosts=None if _is_local(host) else [host, f"{host}:*"])

@@ -15,6 +15,7 @@ from lakebox.entities import AuditOutcome, IdentityKind, Workspace, WorkspaceCon
 from lakebox.errors import BadRequestError, ConflictError, NotFoundError, ValidationError
 from lakebox.store.stores import Stores
 from lakebox.workspace.layout import CONFIG_FILE, WorkspaceLayout, write_atomic, write_private
+from lakebox.workspace.mlflow_store import prepare_mlflow_store
 from lakebox.workspace.registry import RegistryEntry, WorkspaceRegistry
 
 OWNER_TOKEN_NAME = "owner"
@@ -99,7 +100,7 @@ def _initialise(layout: WorkspaceLayout, config: WorkspaceConfig, database_url: 
         )
     finally:
         stores.close()
-    _initialise_mlflow_store(layout)
+    prepare_mlflow_store(layout)
     write_atomic(layout.config_file, json.dumps(config.model_dump(exclude_none=True), indent=2) + "\n")
     return workspace
 
@@ -110,14 +111,6 @@ def _holds_workspace(stores: Stores) -> bool:
     except NotFoundError:
         return False
     return True
-
-
-def _initialise_mlflow_store(layout: WorkspaceLayout) -> None:
-    """Create MLflow's tables now, so the first server start does not pay for them."""
-    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
-
-    store = SqlAlchemyStore(layout.mlflow_backend_uri(), "mlflow-artifacts:/")  # type: ignore[no-untyped-call]
-    store.engine.dispose()
 
 
 def list_workspaces(registry: WorkspaceRegistry | None = None) -> list[RegistryEntry]:
