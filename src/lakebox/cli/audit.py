@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from lakebox.cli.common import PathOption, ResourceGroupOption, SubscriptionOption, WorkspaceNameOption, client_from
+from lakebox.cli.common import WorkspaceRef, with_workspace
 from lakebox.cli.output import OutputFormat, OutputOption, err_console, render
 from lakebox.entities import AuditOutcome
 
@@ -15,11 +15,9 @@ EXIT_CHAIN_BROKEN = 1
 
 
 @app.command("list")
+@with_workspace
 def list_(
-    workspace_name: WorkspaceNameOption = None,
-    resource_group: ResourceGroupOption = None,
-    subscription: SubscriptionOption = None,
-    path: PathOption = None,
+    workspace: WorkspaceRef,
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
     before_seq: Annotated[int | None, typer.Option(help="Only entries older than this sequence number.")] = None,
     action: Annotated[str | None, typer.Option(help="Only this action, e.g. workspaces/write.")] = None,
@@ -28,7 +26,7 @@ def list_(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """List audit entries, newest first."""
-    with client_from(workspace_name, resource_group, subscription, path) as client:
+    with workspace.client() as client:
         entries = client.audit.list(
             limit=limit, before_seq=before_seq, action=action, principal=principal, outcome=outcome
         )
@@ -38,15 +36,13 @@ def list_(
 
 
 @app.command("verify")
+@with_workspace
 def verify(
-    workspace_name: WorkspaceNameOption = None,
-    resource_group: ResourceGroupOption = None,
-    subscription: SubscriptionOption = None,
-    path: PathOption = None,
+    workspace: WorkspaceRef,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Check the audit log's hash chain; exits with code 1 and names the first altered entry if broken."""
-    with client_from(workspace_name, resource_group, subscription, path) as client:
+    with workspace.client() as client:
         result = client.audit.verify()
     render(result, output)
     if not result.ok:

@@ -7,14 +7,7 @@ from typing import Annotated
 
 import typer
 
-from lakebox.cli.common import (
-    PathOption,
-    ResourceGroupOption,
-    SubscriptionOption,
-    WorkspaceNameOption,
-    client_from,
-    layout_from,
-)
+from lakebox.cli.common import WorkspaceRef, with_workspace
 from lakebox.cli.output import OutputFormat, OutputOption, console, err_console, render
 from lakebox.server.process import DEFAULT_HOST, run_server, server_status, start_server, stop_server
 
@@ -23,18 +16,16 @@ EXIT_NOT_RUNNING = 3
 
 
 @app.command("start")
+@with_workspace
 def start(
-    workspace_name: WorkspaceNameOption = None,
-    resource_group: ResourceGroupOption = None,
-    subscription: SubscriptionOption = None,
-    path: PathOption = None,
+    workspace: WorkspaceRef,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = DEFAULT_HOST,
     port: Annotated[int, typer.Option(help="Port to listen on (0: a free one).")] = 0,
     foreground: Annotated[bool, typer.Option("--foreground", help="Serve in this process until Ctrl-C.")] = False,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Start the server in the background (or say where it already runs)."""
-    layout = layout_from(workspace_name, resource_group, subscription, path)
+    layout = workspace.layout()
     if foreground:
         run_server(layout, host=host, port=port)
         return
@@ -46,42 +37,36 @@ def start(
 
 
 @app.command("stop")
+@with_workspace
 def stop(
-    workspace_name: WorkspaceNameOption = None,
-    resource_group: ResourceGroupOption = None,
-    subscription: SubscriptionOption = None,
-    path: PathOption = None,
+    workspace: WorkspaceRef,
 ) -> None:
     """Stop the server (SIGTERM, then SIGKILL after 15 s)."""
-    record = stop_server(layout_from(workspace_name, resource_group, subscription, path))
+    record = stop_server(workspace.layout())
     err_console.print(f"Stopped the server (pid {record.pid})" if record else "No server was running")
 
 
 @app.command("status")
+@with_workspace
 def status(
-    workspace_name: WorkspaceNameOption = None,
-    resource_group: ResourceGroupOption = None,
-    subscription: SubscriptionOption = None,
-    path: PathOption = None,
+    workspace: WorkspaceRef,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Show whether the server runs; exits with code 3 when it does not."""
-    current = server_status(layout_from(workspace_name, resource_group, subscription, path))
+    current = server_status(workspace.layout())
     render(current, output)
     if not current.running:
         raise typer.Exit(EXIT_NOT_RUNNING)
 
 
 @app.command("ui")
+@with_workspace
 def ui(
-    workspace_name: WorkspaceNameOption = None,
-    resource_group: ResourceGroupOption = None,
-    subscription: SubscriptionOption = None,
-    path: PathOption = None,
+    workspace: WorkspaceRef,
     open_browser: Annotated[bool, typer.Option("--open/--no-open", help="Open the browser.")] = True,
 ) -> None:
     """Sign a browser in and open the MLflow UI (the link works once, within two minutes)."""
-    with client_from(workspace_name, resource_group, subscription, path) as client:
+    with workspace.client() as client:
         url = client.identities.browser_login_url("/mlflow/")
     console.print(url)
     if open_browser:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from lakebox import settings
-from lakebox.cli.common import PathOption, ResourceGroupOption, SubscriptionOption, WorkspaceNameOption, layout_from
+from lakebox.cli.common import WorkspaceRef, with_workspace
 from lakebox.cli.output import OutputFormat, OutputOption, err_console, render
 from lakebox.errors import BadRequestError
 from lakebox.server.process import server_status, stop_server
@@ -60,25 +60,23 @@ def list_(output: OutputOption = OutputFormat.TABLE) -> None:
 
 
 @app.command("show")
+@with_workspace
 def show(
-    workspace_name: WorkspaceNameOption = None,
-    resource_group: ResourceGroupOption = None,
-    subscription: SubscriptionOption = None,
-    path: PathOption = None,
+    workspace: WorkspaceRef,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Show a workspace, where its parts live, and whether its server runs (without starting it)."""
-    layout = layout_from(workspace_name, resource_group, subscription, path)
+    layout = workspace.layout()
     stores = open_stores(layout)
     try:
-        workspace = stores.workspaces.get()
+        entity = stores.workspaces.get()
     finally:
         stores.close()
     status = server_status(layout)
     url = status.record.url if status.record else None
     render(
         {
-            **workspace.model_dump(mode="json", exclude={"mlflow_tracking_uri"}),
+            **entity.model_dump(mode="json", exclude={"mlflow_tracking_uri"}),
             "path": str(layout.root),
             "config_file": str(layout.config_file),
             "database": _redacted_url(layout.database_url()),
@@ -92,15 +90,13 @@ def show(
 
 
 @app.command("delete")
+@with_workspace
 def delete(
-    workspace_name: WorkspaceNameOption = None,
-    resource_group: ResourceGroupOption = None,
-    subscription: SubscriptionOption = None,
-    path: PathOption = None,
+    workspace: WorkspaceRef,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Stop the workspace's server and delete its folder, with every run, model and file in it."""
-    layout = layout_from(workspace_name, resource_group, subscription, path)
+    layout = workspace.layout()
     if not yes:
         if not sys.stdin.isatty():
             raise BadRequestError(f"deleting {layout.root} needs --yes when not run interactively")
