@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,9 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # SQLite allows one writer at a time; serialising writers in-process avoids SQLITE_BUSY
         # on read-then-write transactions. PostgreSQL relies on row locks instead.
-        self.write_lock = threading.RLock() if self.engine.dialect.name == "sqlite" else _NullLock()
+        self.write_lock: AbstractContextManager[object] = (
+            threading.RLock() if self.engine.dialect.name == "sqlite" else nullcontext()
+        )
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -91,11 +93,3 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-class _NullLock:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *_exc: object) -> None:
-        return None
