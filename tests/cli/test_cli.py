@@ -80,7 +80,7 @@ def test_audit_list_and_verify_detects_tampering(
     assert lakebox(["audit", "verify", *path, "-o", "json"]) == 0
     assert _json(capsys)["ok"] is True
     assert lakebox(["audit", "list", *path, "-o", "json"]) == 0
-    assert _json(capsys)[-1]["action"] == "workspaces/write"
+    assert _json(capsys)[-1]["action"] == "lakebox/workspaces/write"
 
     with sqlite3.connect(fresh_workspace.database_file) as db:
         db.execute("UPDATE audit_entries SET outcome = 'failed' WHERE seq = 1")

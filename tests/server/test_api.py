@@ -29,7 +29,7 @@ def test_workspace_get_and_update(shared_workspace: RunningWorkspace) -> None:
         assert (updated.json()["description"], updated.json()["tags"]) == ("churn models", {"team": "risk"})
         assert client.get("/api/v1/workspace").json()["tags"] == {"team": "risk"}
         [entry] = client.get("/api/v1/audit", params={"limit": 1}).json()
-    assert entry["action"] == "workspaces/write"
+    assert entry["action"] == "lakebox/workspaces/write"
     assert entry["outcome"] == "succeeded"
     assert entry["details"] == {"method": "PATCH", "client": "127.0.0.1"}
     assert "churn models" not in str(entry)

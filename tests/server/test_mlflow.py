@@ -49,9 +49,12 @@ def test_plain_mlflow_run_lands_in_the_workspace_store(shared_workspace: Running
     )
     assert artifact.read_text() == "feature importance"
     with shared_workspace.http() as client:
-        actions = [e["action"] for e in client.get("/api/v1/audit", params={"limit": 50}).json()]
-    assert {"mlflow/experiments/create", "mlflow/runs/create", "mlflow/runs/update"} <= set(actions)
-    assert "mlflow/runs/log-parameter" not in actions
+        entries = client.get("/api/v1/audit", params={"limit": 50}).json()
+    operations = {e["details"].get("operation"): e["action"] for e in entries}
+    assert operations["mlflow/experiments/create"] == "lakebox/workspaces/experiments/write"
+    assert operations["mlflow/runs/create"] == "lakebox/workspaces/experiments/write"
+    assert "mlflow/runs/update" in operations
+    assert "mlflow/runs/log-parameter" not in operations
 
 
 def test_mlflow_without_token_fails_clearly(shared_workspace: RunningWorkspace) -> None:

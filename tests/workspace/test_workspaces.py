@@ -51,7 +51,7 @@ def test_create_lays_out_the_workspace(home: Path) -> None:
     try:
         assert stores.workspaces.get() == workspace
         [genesis] = stores.audit.list()
-        assert (genesis.seq, genesis.action, genesis.status_code) == (1, "workspaces/write", 201)
+        assert (genesis.seq, genesis.action, genesis.status_code) == (1, "lakebox/workspaces/write", 201)
         assert genesis.target == workspace.resource_id
     finally:
         stores.close()

@@ -1,16 +1,32 @@
 """Typed objects shared by the server, the SDK and the CLI (pydantic models, validated at the edge)."""
 
 from lakebox.entities.audit import AuditEntry, AuditOutcome, AuditVerification
-from lakebox.entities.identity import Identity, IdentityKind, Principal
+from lakebox.entities.authorization import RoleAssignment, RoleAssignmentCreate, RoleDefinition
+from lakebox.entities.identity import (
+    CreatedToken,
+    Identity,
+    IdentityCreate,
+    IdentityKind,
+    Principal,
+    TokenCreate,
+    TokenInfo,
+)
 from lakebox.entities.workspace import Workspace, WorkspaceConfig, WorkspaceUpdate
 
 __all__ = [
     "AuditEntry",
     "AuditOutcome",
     "AuditVerification",
+    "CreatedToken",
     "Identity",
+    "IdentityCreate",
     "IdentityKind",
     "Principal",
+    "RoleAssignment",
+    "RoleAssignmentCreate",
+    "RoleDefinition",
+    "TokenCreate",
+    "TokenInfo",
     "Workspace",
     "WorkspaceConfig",
     "WorkspaceUpdate",

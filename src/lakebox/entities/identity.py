@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class IdentityKind(StrEnum):
@@ -19,6 +19,35 @@ class Identity(BaseModel):
     name: str
     kind: IdentityKind
     created_at: datetime
+
+
+class IdentityCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$")
+    kind: IdentityKind = IdentityKind.USER
+
+
+class TokenInfo(BaseModel):
+    """A token as listed: never its value, which is shown once at creation."""
+
+    id: str
+    name: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class TokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(default="api", min_length=1, max_length=128)
+    expires_in_days: float | None = Field(default=90, gt=0, le=3650, description="null: never expires")
+
+
+class CreatedToken(TokenInfo):
+    token: str = Field(description="The token itself. It is shown this once and cannot be retrieved again.")
 
 
 class Principal(BaseModel):

@@ -23,6 +23,11 @@ def mint_token() -> NewToken:
     return NewToken(value=value, prefix=value[: len(TOKEN_PREFIX) + 6], digest=hash_token(value))
 
 
+def mint_secret() -> str:
+    """A random secret (identity headers, browser codes) that is not itself an API token."""
+    return secrets.token_urlsafe(32)
+
+
 def hash_token(value: str) -> str:
     # A fast hash is right here: tokens carry 256 bits of entropy, so there is nothing to brute-force.
     return hashlib.sha256(value.encode()).hexdigest()

@@ -14,7 +14,7 @@ from lakebox.server.auth import AuthMiddleware
 from lakebox.server.context import ServerContext
 from lakebox.server.errors import install_error_handlers
 from lakebox.server.mlflow_app import MLFLOW_PREFIX, mlflow_asgi_app
-from lakebox.server.routers import audit, identity, workspace
+from lakebox.server.routers import audit, authorization, identities, managed_identity, workspace
 
 LAKEBOX_VERSION = version("lakebox")
 _access_logger = logging.getLogger("lakebox.access")
@@ -58,10 +58,11 @@ def create_app(context: ServerContext, *, allowed_hosts: list[str] | None = None
     def health() -> dict[str, str]:
         return {"status": "ok", "workspace_id": context.workspace.id, "version": LAKEBOX_VERSION}
 
-    for router in (workspace.router, audit.router, identity.router):
+    for router in (workspace.router, audit.router, identities.router, authorization.router):
         app.include_router(router, prefix=API_PREFIX)
-    app.include_router(identity.login_router)
-    app.mount(MLFLOW_PREFIX, mlflow_asgi_app(context.layout, allowed_hosts))
+    app.include_router(identities.login_router)
+    app.include_router(managed_identity.router)
+    app.mount(MLFLOW_PREFIX, mlflow_asgi_app(context, allowed_hosts))
     app.add_middleware(AuthMiddleware, context=context)
     app.add_middleware(AuditMiddleware, context=context)
     app.add_middleware(AccessLogMiddleware)

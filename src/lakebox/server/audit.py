@@ -74,21 +74,21 @@ class AuditMiddleware:
             self.context.stores.audit.append(
                 principal_id=principal.identity_id if principal else None,
                 principal_name=principal.name if principal else "anonymous",
-                action=state.get("action") or self._derived_action(scope),
+                action=state.get("action") or f"{scope['method']} {scope['path']}",
                 target=self._target(scope["path"]),
                 outcome=outcome_of(status),
                 status_code=status,
-                details={"method": scope["method"], "client": (scope.get("client") or ("", 0))[0]},
+                details=self._details(scope, state),
             )
         except Exception:  # the call itself already happened; losing its entry must be loud
             _logger.exception("could not append an audit entry for %s %s", scope["method"], scope["path"])
 
     @staticmethod
-    def _derived_action(scope: Scope) -> str:
-        path: str = scope["path"]
-        if path.startswith(MLFLOW_PREFIX):  # /mlflow/api/2.0/mlflow/runs/create -> mlflow/runs/create
-            return "mlflow/" + path.rsplit("/mlflow/", 1)[-1].strip("/")
-        return f"{scope['method']} {path}"
+    def _details(scope: Scope, state: dict[str, Any]) -> dict[str, Any]:
+        details = {"method": scope["method"], "client": (scope.get("client") or ("", 0))[0]}
+        if "operation" in state:
+            details["operation"] = state["operation"]
+        return details
 
     def _target(self, path: str) -> str:
         resource = self.context.workspace.resource_id

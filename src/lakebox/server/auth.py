@@ -20,10 +20,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from lakebox.entities import Principal
 from lakebox.errors import AuthenticationError
 from lakebox.security.tokens import hash_token
-from lakebox.server.context import ServerContext
+from lakebox.server.context import ServerContext, get_context
 
 SESSION_COOKIE = "lakebox_session"
-PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/login"})
+# /msi/token authenticates with its own X-IDENTITY-HEADER secret instead of a bearer token.
+PUBLIC_PATHS = frozenset(
+    {"/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/login", "/msi/token"}
+)
 
 
 def bearer_token(headers: Headers) -> str | None:
@@ -65,16 +68,20 @@ class AuthMiddleware:
         await self.app(scope, receive, send)
 
 
-def require(action: str) -> Any:
-    """Declare the action a route performs; returns the calling principal.
+def require(action: str, *, scope: str | None = None, data: bool = False) -> Any:
+    """Declare the action a route performs and check it before the route runs; returns the caller.
 
-    The action names what the call does (``workspaces/write``) for the audit log, and is the
-    unit that role assignments grant.
+    ``scope`` names a resource inside the workspace with the route's path parameters
+    (``"endpoints/{endpoint_name}"``); by default the check is at the workspace. ``data`` marks a
+    data action (a secret's value, a datastore's bytes). The action is also what the audit records.
     """
 
     def dependency(request: Request) -> Principal:
         principal: Principal = request.scope["state"]["principal"]
         request.scope["state"]["action"] = action
+        context = get_context(request)
+        target = context.scope_of(scope.format(**request.path_params) if scope else None)
+        context.authorizer.check(principal, action, target, data=data)
         return principal
 
     dependency.__name__ = f"require[{action}]"

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from starlette.requests import Request
 
 from lakebox.entities import Workspace
+from lakebox.security.authorizer import Authorizer
 from lakebox.store.stores import Stores
 from lakebox.workspace.layout import WorkspaceLayout
 
@@ -52,6 +53,15 @@ class ServerContext:
     stores: Stores
     workspace: Workspace
     browser_codes: BrowserCodes = field(default_factory=BrowserCodes)
+
+    @property
+    def authorizer(self) -> Authorizer:
+        return Authorizer(self.stores.authorization)
+
+    def scope_of(self, child: str | None = None) -> str:
+        """The resource scope of the workspace, or of ``child`` within it (``endpoints/E``)."""
+        root = self.workspace.resource_id
+        return root if not child else f"{root}/{child.strip('/')}"
 
 
 def get_context(request: Request) -> ServerContext:

@@ -141,6 +141,7 @@ def run_server(layout: WorkspaceLayout, host: str = DEFAULT_HOST, port: int = 0)
     """Serve the workspace in this process until SIGTERM or Ctrl-C."""
     import uvicorn
 
+    from lakebox.security.bootstrap import ensure_defaults
     from lakebox.server.app import create_app
     from lakebox.server.context import ServerContext
     from lakebox.workspace.manager import open_stores
@@ -149,7 +150,9 @@ def run_server(layout: WorkspaceLayout, host: str = DEFAULT_HOST, port: int = 0)
     with _exclusive(layout.server_lock_file, wait=False):
         prepare_mlflow_store(layout)
         stores = open_stores(layout)
-        context = ServerContext(layout=layout, stores=stores, workspace=stores.workspaces.get())
+        workspace = stores.workspaces.get()
+        ensure_defaults(stores, workspace)
+        context = ServerContext(layout=layout, stores=stores, workspace=workspace)
         app = create_app(context, allowed_hosts=None if _is_local(host) else [host, f"{host}:*"])
         sock = _bind(host, port)
         bound_port = sock.getsockname()[1]

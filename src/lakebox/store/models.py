@@ -5,10 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from lakebox.entities import AuditEntry, AuditOutcome, Identity, IdentityKind, Workspace
+from lakebox.entities import (
+    AuditEntry,
+    AuditOutcome,
+    Identity,
+    IdentityKind,
+    RoleAssignment,
+    RoleDefinition,
+    TokenInfo,
+    Workspace,
+)
 from lakebox.store.types import UTCDateTime, utcnow
 
 
@@ -64,6 +73,63 @@ class ApiTokenRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    grant_id: Mapped[str | None] = mapped_column(
+        ForeignKey("identity_grants.id", ondelete="CASCADE", name="fk_api_tokens_grant_id"), index=True
+    )
+
+    def to_entity(self) -> TokenInfo:
+        return TokenInfo(
+            id=self.id,
+            name=self.name,
+            prefix=self.prefix,
+            created_at=self.created_at,
+            expires_at=self.expires_at,
+            revoked_at=self.revoked_at,
+        )
+
+
+class IdentityGrantRow(Base):
+    """A process (job, deployment worker) allowed to mint short-lived tokens for an identity until revoked."""
+
+    __tablename__ = "identity_grants"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    identity_id: Mapped[str] = mapped_column(ForeignKey("identities.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(256))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RoleAssignmentRow(Base):
+    __tablename__ = "role_assignments"
+    __table_args__ = (UniqueConstraint("principal_id", "role", "scope"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    principal_id: Mapped[str] = mapped_column(ForeignKey("identities.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(128))
+    scope: Mapped[str] = mapped_column(String(1024))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def to_entity(self, principal_name: str) -> RoleAssignment:
+        return RoleAssignment(
+            id=self.id,
+            principal_id=self.principal_id,
+            principal_name=principal_name,
+            role=self.role,
+            scope=self.scope,
+            created_at=self.created_at,
+        )
+
+
+class CustomRoleRow(Base):
+    __tablename__ = "custom_roles"
+
+    name_key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    def to_entity(self) -> RoleDefinition:
+        return RoleDefinition.model_validate(self.definition)
 
 
 class AuditEntryRow(Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lakebox.store.audit import AuditStore
+from lakebox.store.authorization import AuthorizationStore
 from lakebox.store.db import Database
 from lakebox.store.identities import IdentityStore
 from lakebox.store.workspaces import WorkspaceStore
@@ -16,6 +17,7 @@ class Stores:
     workspaces: WorkspaceStore
     identities: IdentityStore
     audit: AuditStore
+    authorization: AuthorizationStore
 
     @classmethod
     def open(cls, database_url: str, *, audit_key: bytes, upgrade: bool = True) -> Stores:
@@ -27,6 +29,7 @@ class Stores:
             workspaces=WorkspaceStore(db),
             identities=IdentityStore(db),
             audit=AuditStore(db, audit_key),
+            authorization=AuthorizationStore(db),
         )
 
     def close(self) -> None:

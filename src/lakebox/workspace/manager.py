@@ -13,12 +13,12 @@ import pydantic
 
 from lakebox.entities import AuditOutcome, IdentityKind, Workspace, WorkspaceConfig
 from lakebox.errors import BadRequestError, ConflictError, NotFoundError, ValidationError
+from lakebox.security.actions import WORKSPACE_WRITE
+from lakebox.security.bootstrap import OWNER_TOKEN_NAME, ensure_defaults
 from lakebox.store.stores import Stores
 from lakebox.workspace.layout import CONFIG_FILE, WorkspaceLayout, write_atomic, write_private
 from lakebox.workspace.mlflow_store import prepare_mlflow_store
 from lakebox.workspace.registry import RegistryEntry, WorkspaceRegistry
-
-OWNER_TOKEN_NAME = "owner"
 
 
 def open_stores(layout: WorkspaceLayout) -> Stores:
@@ -89,10 +89,11 @@ def _initialise(layout: WorkspaceLayout, config: WorkspaceConfig, database_url: 
         )
         owner = stores.identities.create(getpass.getuser(), IdentityKind.USER)
         write_private(layout.owner_token_file, stores.identities.issue_token(owner.id, OWNER_TOKEN_NAME) + "\n")
+        ensure_defaults(stores, workspace)
         stores.audit.append(
             principal_id=owner.id,
             principal_name=owner.name,
-            action="workspaces/write",
+            action=WORKSPACE_WRITE,
             target=workspace.resource_id,
             outcome=AuditOutcome.SUCCEEDED,
             status_code=201,

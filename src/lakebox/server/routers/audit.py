@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 
 from lakebox.entities import AuditEntry, AuditOutcome, AuditVerification, Principal
+from lakebox.security import actions
 from lakebox.server.auth import require
 from lakebox.server.context import get_context
 
@@ -19,7 +20,7 @@ def list_audit_entries(
     action: str | None = None,
     principal: str | None = Query(None, description="Identity name."),
     outcome: AuditOutcome | None = None,
-    _: Principal = require("workspaces/audit/read"),
+    _: Principal = require(actions.AUDIT_READ),
 ) -> list[AuditEntry]:
     return get_context(request).stores.audit.list(
         limit=limit, before_seq=before_seq, action=action, principal=principal, outcome=outcome
@@ -27,5 +28,5 @@ def list_audit_entries(
 
 
 @router.get("/verify", response_model=AuditVerification, summary="Verify the hash chain of the audit log")
-def verify_audit_log(request: Request, _: Principal = require("workspaces/audit/read")) -> AuditVerification:
+def verify_audit_log(request: Request, _: Principal = require(actions.AUDIT_READ)) -> AuditVerification:
     return get_context(request).stores.audit.verify()

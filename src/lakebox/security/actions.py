@@ -1,0 +1,62 @@
+"""Action names and how role patterns match them.
+
+Actions are paths such as ``lakebox/workspaces/jobs/write``; data actions (reading a secret's value,
+a datastore's bytes) are checked apart from them, as in Azure RBAC. A pattern's ``*`` matches any
+run of characters, ``/`` included, and matching ignores case.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+# The workspace and its resources.
+WORKSPACE_READ = "lakebox/workspaces/read"
+WORKSPACE_WRITE = "lakebox/workspaces/write"
+AUDIT_READ = "lakebox/workspaces/audit/read"
+EXPERIMENTS_READ = "lakebox/workspaces/experiments/read"
+EXPERIMENTS_WRITE = "lakebox/workspaces/experiments/write"
+MODELS_READ = "lakebox/workspaces/models/read"
+MODELS_WRITE = "lakebox/workspaces/models/write"
+
+# Authorization itself: who exists, which roles there are, who holds them.
+IDENTITIES_READ = "lakebox/authorization/identities/read"
+IDENTITIES_WRITE = "lakebox/authorization/identities/write"
+IDENTITIES_DELETE = "lakebox/authorization/identities/delete"
+ROLE_DEFINITIONS_READ = "lakebox/authorization/roleDefinitions/read"
+ROLE_DEFINITIONS_WRITE = "lakebox/authorization/roleDefinitions/write"
+ROLE_DEFINITIONS_DELETE = "lakebox/authorization/roleDefinitions/delete"
+ROLE_ASSIGNMENTS_READ = "lakebox/authorization/roleAssignments/read"
+ROLE_ASSIGNMENTS_WRITE = "lakebox/authorization/roleAssignments/write"
+ROLE_ASSIGNMENTS_DELETE = "lakebox/authorization/roleAssignments/delete"
+
+# What any authenticated caller may do about itself, whatever its roles.
+SELF_READ = "lakebox/identities/me/read"
+SELF_TOKENS_WRITE = "lakebox/identities/me/tokens/write"
+SELF_BROWSER_SESSIONS_WRITE = "lakebox/identities/me/browserSessions/write"
+SELF_SERVICE = frozenset({SELF_READ, SELF_TOKENS_WRITE, SELF_BROWSER_SESSIONS_WRITE})
+
+# Data actions.
+SECRETS_GET = "lakebox/workspaces/vaults/secrets/getSecret/action"
+SECRETS_SET = "lakebox/workspaces/vaults/secrets/setSecret/action"
+SECRETS_DELETE = "lakebox/workspaces/vaults/secrets/delete"
+SECRETS_READ_METADATA = "lakebox/workspaces/vaults/secrets/readMetadata/action"
+BLOBS_READ = "lakebox/workspaces/datastores/blobs/read"
+BLOBS_WRITE = "lakebox/workspaces/datastores/blobs/write"
+BLOBS_DELETE = "lakebox/workspaces/datastores/blobs/delete"
+ENDPOINT_SCORE = "lakebox/workspaces/onlineEndpoints/score/action"
+
+
+@functools.lru_cache(maxsize=4096)
+def _compile(pattern: str) -> re.Pattern[str]:
+    return re.compile(".*".join(re.escape(part) for part in pattern.split("*")), re.IGNORECASE)
+
+
+def matches(pattern: str, action: str) -> bool:
+    """Whether a role's action pattern covers ``action``."""
+    return _compile(pattern).fullmatch(action) is not None
+
+
+def allowed(action: str, grants: list[str], exclusions: list[str]) -> bool:
+    """Granted by a pattern of ``grants`` and not taken back by one of ``exclusions``."""
+    return any(matches(p, action) for p in grants) and not any(matches(p, action) for p in exclusions)
