@@ -11,9 +11,11 @@ import httpx
 from lakebox import settings
 from lakebox.client._http import ApiClient
 from lakebox.client.audit import AuditOperations
+from lakebox.client.authorization import RoleAssignmentOperations, RoleDefinitionOperations
 from lakebox.client.identities import IdentityOperations
 from lakebox.client.workspaces import WorkspaceOperations
 from lakebox.entities import WorkspaceConfig
+from lakebox.entities.workspace import workspace_resource_id
 from lakebox.errors import NotFoundError
 from lakebox.identity.credentials import DefaultAzureCredential, TokenCredential
 from lakebox.workspace.layout import CONFIG_FILE, WorkspaceLayout
@@ -63,6 +65,8 @@ class MLClient:
         self.workspaces = WorkspaceOperations(self._api)
         self.audit = AuditOperations(self._api)
         self.identities = IdentityOperations(self._api)
+        self.role_assignments = RoleAssignmentOperations(self._api)
+        self.role_definitions = RoleDefinitionOperations(self._api)
 
     @classmethod
     def from_config(
@@ -101,8 +105,7 @@ class MLClient:
     def _scope(self) -> str:
         if self.subscription_id and self.resource_group_name and self.workspace_name:
             return (
-                f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group_name}"
-                f"/providers/lakebox/workspaces/{self.workspace_name}/.default"
+                workspace_resource_id(self.subscription_id, self.resource_group_name, self.workspace_name) + "/.default"
             )
         return "lakebox/.default"
 

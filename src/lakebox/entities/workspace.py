@@ -13,6 +13,11 @@ WORKSPACE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,32}$")
 GROUP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.()-]{0,89}$")
 
 
+def workspace_resource_id(subscription_id: str, resource_group: str, name: str) -> str:
+    """The workspace's scope: ``/subscriptions/S/resourceGroups/R/providers/lakebox/workspaces/W``."""
+    return f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/lakebox/workspaces/{name}"
+
+
 def check_name(value: str, pattern: re.Pattern[str], what: str) -> str:
     if not pattern.fullmatch(value):
         raise ValueError(f"{what} {value!r} is invalid: it must match {pattern.pattern}")
@@ -29,6 +34,10 @@ class WorkspaceConfig(BaseModel):
     workspace_name: str
     workspace_id: str | None = None
     endpoint: str | None = Field(default=None, description="URL of a remote lakebox server, when not local.")
+
+    @property
+    def resource_id(self) -> str:
+        return workspace_resource_id(self.subscription_id, self.resource_group, self.workspace_name)
 
     @field_validator("workspace_name")
     @classmethod
@@ -57,10 +66,7 @@ class Workspace(BaseModel):
 
     @property
     def resource_id(self) -> str:
-        return (
-            f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group}"
-            f"/providers/lakebox/workspaces/{self.name}"
-        )
+        return workspace_resource_id(self.subscription_id, self.resource_group, self.name)
 
 
 class WorkspaceUpdate(BaseModel):

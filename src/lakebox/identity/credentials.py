@@ -18,6 +18,7 @@ import httpx
 
 from lakebox import settings
 from lakebox.errors import AuthenticationError, LakeboxError
+from lakebox.identity import logins
 
 # Tokens without an expiry of their own are reported as valid for this long, so callers re-ask.
 _RECHECK_SECONDS = 3600
@@ -72,8 +73,8 @@ class ManagedIdentityCredential:
 
 
 class LocalWorkspaceCredential:
-    """The owner token of a local workspace: the one named by the scope, else the one
-    ``MLClient.from_config()`` would find (a ``config.json`` upwards, or the only workspace)."""
+    """For the workspace named by the scope (else the one ``MLClient.from_config()`` would find):
+    the token saved by ``lakebox login``, or else the workspace owner's token."""
 
     def __init__(self, workspace_path: Path | None = None) -> None:
         self.workspace_path = workspace_path
@@ -81,6 +82,9 @@ class LocalWorkspaceCredential:
     def get_token(self, *scopes: str, **kwargs: object) -> AccessToken:
         from lakebox.workspace.manager import find_workspace
 
+        for scope in scopes:
+            if _WORKSPACE_SCOPE.match(scope) and (saved := logins.saved_token(scope)):
+                return AccessToken(saved, int(time.time()) + _RECHECK_SECONDS)
         try:
             if self.workspace_path is not None:
                 layout = find_workspace(path=self.workspace_path)
@@ -90,7 +94,7 @@ class LocalWorkspaceCredential:
                 layout = find_workspace()
         except LakeboxError as exc:
             raise AuthenticationError(f"LocalWorkspaceCredential: {exc.message}") from exc
-        token = layout.owner_token()
+        token = logins.saved_token(layout.read_config().resource_id) or layout.owner_token()
         if not token:
             raise AuthenticationError(f"LocalWorkspaceCredential: no owner token in {layout.root}")
         return AccessToken(token, int(time.time()) + _RECHECK_SECONDS)
