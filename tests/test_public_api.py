@@ -16,6 +16,7 @@ def test_top_level_names_are_pinned() -> None:
         "MLClient",
         "NotFoundError",
         "PermissionDeniedError",
+        "TooManyRequestsError",
         "UnavailableError",
         "ValidationError",
         "__version__",

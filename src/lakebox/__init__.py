@@ -10,6 +10,7 @@ from lakebox.errors import (
     LakeboxError,
     NotFoundError,
     PermissionDeniedError,
+    TooManyRequestsError,
     UnavailableError,
     ValidationError,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "MLClient",
     "NotFoundError",
     "PermissionDeniedError",
+    "TooManyRequestsError",
     "UnavailableError",
     "ValidationError",
     "__version__",

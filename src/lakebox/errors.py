@@ -7,6 +7,7 @@
      +-- PermissionDeniedError (403 permission_denied)
      +-- NotFoundError (404 not_found)
      +-- ConflictError (409 conflict)
+     +-- TooManyRequestsError (429 too_many_requests)
      +-- UnavailableError (503 unavailable)
 
 Each class has an HTTP status and a stable ``code``. The server renders any of them as
@@ -64,6 +65,11 @@ class ConflictError(LakeboxError):
     code = "conflict"
 
 
+class TooManyRequestsError(LakeboxError):
+    status_code = 429
+    code = "too_many_requests"
+
+
 class UnavailableError(LakeboxError):
     status_code = 503
     code = "unavailable"
@@ -79,6 +85,7 @@ ERROR_CLASSES: dict[str, type[LakeboxError]] = {
         PermissionDeniedError,
         NotFoundError,
         ConflictError,
+        TooManyRequestsError,
         UnavailableError,
     )
 }

@@ -46,6 +46,13 @@ def _path(raw: str) -> Path:
     return Path(raw).expanduser()
 
 
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError("must be a positive integer")
+    return value
+
+
 def _positive_float(raw: str) -> float:
     value = float(raw)
     if value <= 0:
@@ -83,6 +90,12 @@ LAKEBOX_DATABASE_URL: Setting[str] = Setting(
     lambda: None,
     "SQLAlchemy URL of the metadata database for `workspace create` (default: SQLite in the workspace).",
 )
+LAKEBOX_AUTH_FAILURE_LIMIT: Setting[int] = Setting(
+    "LAKEBOX_AUTH_FAILURE_LIMIT",
+    _positive_int,
+    lambda: 20,
+    "Failed authentications one client may make per minute before it gets 429 for the rest of the minute.",
+)
 IDENTITY_ENDPOINT: Setting[str] = Setting(
     "IDENTITY_ENDPOINT",
     str,
@@ -102,6 +115,7 @@ ALL_SETTINGS: tuple[Setting[Any], ...] = (
     LAKEBOX_ENDPOINT,
     LAKEBOX_SERVER_START_TIMEOUT,
     LAKEBOX_DATABASE_URL,
+    LAKEBOX_AUTH_FAILURE_LIMIT,
     IDENTITY_ENDPOINT,
     IDENTITY_HEADER,
 )

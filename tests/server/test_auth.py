@@ -91,3 +91,25 @@ def test_denials_are_audited_without_the_token(shared_workspace: RunningWorkspac
     log = shared_workspace.layout.server_log_file.read_text()
     assert secret_looking not in log
     assert shared_workspace.token not in log
+
+
+def test_failed_attempts_are_limited_per_client(shared_workspace: RunningWorkspace) -> None:
+    """20 failures a minute from one address; then 429 for that address only, audited."""
+    attacker = httpx.Client(
+        base_url=shared_workspace.url, transport=httpx.HTTPTransport(local_address="127.0.0.2"), timeout=30
+    )
+    with attacker:
+        statuses = [
+            attacker.get("/api/v1/workspace", headers={"Authorization": f"Bearer lbx_guess{i}"}).status_code
+            for i in range(21)
+        ]
+        assert statuses == [401] * 20 + [429]
+        limited = attacker.get("/api/v1/workspace", headers={"Authorization": f"Bearer {shared_workspace.token}"})
+    assert limited.status_code == 429
+    assert 1 <= int(limited.headers["retry-after"]) <= 60
+    assert limited.json()["code"] == "too_many_requests"
+    with shared_workspace.http() as owner:
+        assert owner.get("/api/v1/workspace").status_code == 200  # 127.0.0.1 is another client
+        entries = owner.get("/api/v1/audit", params={"outcome": "denied", "limit": 5}).json()
+    assert entries[0]["status_code"] == 429
+    assert entries[0]["details"]["client"] == "127.0.0.2"

@@ -1,10 +1,14 @@
 """The ``lakebox`` command: groups, global flags, and how errors become one line and an exit code.
 
 Exit codes scripts can rely on:
-    0 success          1 failed (any other error; `audit verify` on a broken chain)
-    2 usage error      3 server not running (`server status`)
-    4 not authenticated or not permitted     5 not found
-    6 conflict (exists already, in use)      7 invalid input
+    0 success
+    1 failed (any other error; `audit verify` on a broken chain)
+    2 usage error
+    3 server not running (`server status`)
+    4 not authenticated, not permitted, or locked out after failed attempts
+    5 not found
+    6 conflict (exists already, in use)
+    7 invalid input
     8 unavailable (server or database unreachable)
 """
 
@@ -25,6 +29,7 @@ from lakebox.errors import (
     LakeboxError,
     NotFoundError,
     PermissionDeniedError,
+    TooManyRequestsError,
     UnavailableError,
     ValidationError,
 )
@@ -32,6 +37,7 @@ from lakebox.errors import (
 EXIT_CODES: dict[type[LakeboxError], int] = {
     AuthenticationError: 4,
     PermissionDeniedError: 4,
+    TooManyRequestsError: 4,
     NotFoundError: 5,
     ConflictError: 6,
     ValidationError: 7,

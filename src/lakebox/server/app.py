@@ -9,6 +9,8 @@ from importlib.metadata import version
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from lakebox import settings
+from lakebox.security.rate_limit import FailureLimiter
 from lakebox.server.audit import API_PREFIX, AuditMiddleware
 from lakebox.server.auth import AuthMiddleware
 from lakebox.server.context import ServerContext
@@ -63,7 +65,8 @@ def create_app(context: ServerContext, *, allowed_hosts: list[str] | None = None
     app.include_router(identities.login_router)
     app.include_router(managed_identity.router)
     app.mount(MLFLOW_PREFIX, mlflow_asgi_app(context, allowed_hosts))
-    app.add_middleware(AuthMiddleware, context=context)
+    limit = settings.LAKEBOX_AUTH_FAILURE_LIMIT.get_or_raise()
+    app.add_middleware(AuthMiddleware, context=context, limiter=FailureLimiter(limit=limit, window=60.0))
     app.add_middleware(AuditMiddleware, context=context)
     app.add_middleware(AccessLogMiddleware)
     return app

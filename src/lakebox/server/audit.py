@@ -27,8 +27,11 @@ _MLFLOW_AUDITED_VERBS = frozenset(
 )
 
 
+DENIED_STATUSES = frozenset({401, 403, 429})
+
+
 def outcome_of(status_code: int) -> AuditOutcome:
-    if status_code in (401, 403):
+    if status_code in DENIED_STATUSES:
         return AuditOutcome.DENIED
     return AuditOutcome.SUCCEEDED if status_code < 400 else AuditOutcome.FAILED
 
@@ -54,7 +57,7 @@ class AuditMiddleware:
 
     def _is_audited(self, scope: Scope, status: int) -> bool:
         state = scope.get("state", {})
-        if status in (401, 403) or state.get("force_audit"):
+        if status in DENIED_STATUSES or state.get("force_audit"):
             return True
         path: str = scope["path"]
         if scope["method"] in _SAFE_METHODS:

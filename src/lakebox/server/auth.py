@@ -15,18 +15,18 @@ from fastapi import Depends
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lakebox.entities import Principal
-from lakebox.errors import AuthenticationError
+from lakebox.errors import AuthenticationError, TooManyRequestsError
+from lakebox.security.rate_limit import FailureLimiter
 from lakebox.security.tokens import hash_token
 from lakebox.server.context import ServerContext, get_context
 
 SESSION_COOKIE = "lakebox_session"
-# /msi/token authenticates with its own X-IDENTITY-HEADER secret instead of a bearer token.
-PUBLIC_PATHS = frozenset(
-    {"/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/login", "/msi/token"}
-)
+OPEN_PATHS = frozenset({"/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+# These authenticate by their own secret (a one-time code, X-IDENTITY-HEADER), not a bearer token.
+SELF_AUTHENTICATING_PATHS = frozenset({"/login", "/msi/token"})
 
 
 def bearer_token(headers: Headers) -> str | None:
@@ -42,16 +42,43 @@ def bearer_token(headers: Headers) -> str | None:
 
 
 class AuthMiddleware:
-    """Puts the caller's principal in ``scope["state"]["principal"]`` or answers 401."""
+    """Puts the caller's principal in ``scope["state"]["principal"]`` or answers 401.
 
-    def __init__(self, app: ASGIApp, context: ServerContext) -> None:
+    Every 401 a client receives counts against it; past the limit it gets 429 with ``Retry-After``.
+    """
+
+    def __init__(self, app: ASGIApp, context: ServerContext, limiter: FailureLimiter) -> None:
         self.app = app
         self.context = context
+        self.limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in PUBLIC_PATHS:
+        if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
             await self.app(scope, receive, send)
             return
+        client = (scope.get("client") or ("unknown", 0))[0]
+        if (wait := self.limiter.retry_after(client)) > 0:
+            error = TooManyRequestsError(
+                f"too many failed authentication attempts from {client}; retry in {wait:.0f}s",
+                details={"retry_after": round(wait)},
+            )
+            limited = JSONResponse(
+                error.to_dict(), status_code=error.status_code, headers={"Retry-After": str(max(1, round(wait)))}
+            )
+            await limited(scope, receive, send)
+            return
+
+        async def count_failures(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 401:
+                self.limiter.record_failure(client)
+            await send(message)
+
+        if scope["path"] in SELF_AUTHENTICATING_PATHS:
+            await self.app(scope, receive, count_failures)
+            return
+        await self._authenticate(scope, receive, count_failures)
+
+    async def _authenticate(self, scope: Scope, receive: Receive, send: Send) -> None:
         token = bearer_token(Headers(scope=scope))
         try:
             if token is None:
