@@ -16,6 +16,7 @@ from mlflow.tracking import MlflowClient
 from lakebox.cli.main import main as lakebox
 from lakebox.server.process import pid_alive, read_record, server_status
 from lakebox.workspace.layout import WorkspaceLayout
+from tests.conftest import RunningWorkspace
 
 
 def _wait_dead(pid: int, timeout: float = 10) -> None:
@@ -125,3 +126,38 @@ def test_listening_socket_lets_asyncio_disable_nagle() -> None:
         accepted, _ = listener.accept()
         with accepted:
             assert accepted.proto == socket.IPPROTO_TCP
+
+
+def test_exposure_beyond_loopback_needs_tls_or_insecure(
+    fresh_workspace: WorkspaceLayout, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = ["--path", str(fresh_workspace.root)]
+    assert lakebox(["server", "start", *path, "--host", "0.0.0.0"]) == 7
+    assert "listening on 0.0.0.0 exposes the server beyond this machine" in capsys.readouterr().err
+    assert lakebox(["server", "start", *path, "--tls-cert", "/tmp/only-a-cert.pem"]) == 7
+    assert "give both --tls-cert and --tls-key" in capsys.readouterr().err
+    assert read_record(fresh_workspace) is None
+
+
+@pytest.mark.slow
+def test_https_with_a_self_signed_certificate(fresh_workspace: WorkspaceLayout) -> None:
+    from lakebox import MLClient
+
+    assert lakebox(["server", "start", "--path", str(fresh_workspace.root), "--tls-self-signed"]) == 0
+    record = read_record(fresh_workspace)
+    assert record is not None and record.url.startswith("https://127.0.0.1:")
+    assert record.tls_cert is not None and oct((record.tls_cert.parent / "key.pem").stat().st_mode & 0o777) == "0o600"
+    with MLClient(path=fresh_workspace.root) as client:
+        assert client.workspaces.get().mlflow_tracking_uri == record.url + "/mlflow"
+    with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+        httpx.get(record.url + "/health")  # not trusted by default: it is self-signed
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(record.url.replace("https://", "http://") + "/health")
+
+
+def test_api_sends_no_cors_headers(shared_workspace: RunningWorkspace) -> None:
+    preflight = httpx.options(
+        shared_workspace.url + "/api/v1/workspace",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "PATCH"},
+    )
+    assert "access-control-allow-origin" not in preflight.headers

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import webbrowser
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from lakebox.cli.common import WorkspaceRef, with_workspace
 from lakebox.cli.output import OutputFormat, OutputOption, console, err_console, render
-from lakebox.server.process import DEFAULT_HOST, run_server, server_status, start_server, stop_server
+from lakebox.server.process import DEFAULT_HOST, Listen, run_server, server_status, start_server, stop_server
 
 app = typer.Typer(help="Start, stop and inspect the workspace's server.", no_args_is_help=True)
 EXIT_NOT_RUNNING = 3
@@ -19,18 +20,25 @@ EXIT_NOT_RUNNING = 3
 @with_workspace
 def start(
     workspace: WorkspaceRef,
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = DEFAULT_HOST,
+    host: Annotated[str, typer.Option(help="Address to listen on; beyond loopback it needs TLS.")] = DEFAULT_HOST,
     port: Annotated[int, typer.Option(help="Port to listen on (0: a free one).")] = 0,
+    tls_cert: Annotated[Path | None, typer.Option(help="PEM certificate (chain) to serve HTTPS with.")] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="PEM private key of --tls-cert.")] = None,
+    tls_self_signed: Annotated[
+        bool, typer.Option(help="Serve HTTPS with a generated self-signed certificate.")
+    ] = False,
+    insecure: Annotated[bool, typer.Option(help="Serve plain HTTP even beyond loopback.")] = False,
     foreground: Annotated[bool, typer.Option("--foreground", help="Serve in this process until Ctrl-C.")] = False,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Start the server in the background (or say where it already runs)."""
     layout = workspace.layout()
+    listen = Listen(host, port, tls_cert, tls_key, tls_self_signed, insecure)
     if foreground:
-        run_server(layout, host=host, port=port)
+        run_server(layout, listen)
         return
     with err_console.status("Starting the server …"):
-        record, started = start_server(layout, host=host, port=port)
+        record, started = start_server(layout, listen)
     if not started:
         err_console.print(f"Already running at {record.url} (pid {record.pid})")
     render(record, output)

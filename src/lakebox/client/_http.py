@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import time
 from typing import Any
 
@@ -24,12 +25,13 @@ class ApiClient:
         scope: str,
         *,
         transport: httpx.BaseTransport | None = None,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._credential = credential
         self._scope = scope
         self._token: AccessToken | None = None
-        self._http = httpx.Client(base_url=self.base_url, transport=transport, timeout=DEFAULT_TIMEOUT)
+        self._http = httpx.Client(base_url=self.base_url, transport=transport, timeout=DEFAULT_TIMEOUT, verify=verify)
 
     def token(self) -> str:
         if self._token is None or self._token.expires_on - _REFRESH_MARGIN_SECONDS <= time.time():

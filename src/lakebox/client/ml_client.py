@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 from pathlib import Path
 from types import TracebackType
 
@@ -43,6 +44,7 @@ class MLClient:
     ) -> None:
         endpoint = endpoint or settings.LAKEBOX_ENDPOINT.get()
         self.workspace_path: Path | None = None
+        verify: ssl.SSLContext | bool = True
         if endpoint is None:
             layout = find_workspace(
                 path=Path(path) if path is not None else None,
@@ -57,11 +59,13 @@ class MLClient:
                 config.workspace_name,
             )
             self.workspace_path = layout.root
-            endpoint = self._local_endpoint(layout)
+            endpoint, verify = self._local_endpoint(layout)
         self.subscription_id = subscription_id
         self.resource_group_name = resource_group_name
         self.workspace_name = workspace_name
-        self._api = ApiClient(endpoint, credential or DefaultAzureCredential(), self._scope(), transport=transport)
+        self._api = ApiClient(
+            endpoint, credential or DefaultAzureCredential(), self._scope(), transport=transport, verify=verify
+        )
         self.workspaces = WorkspaceOperations(self._api)
         self.audit = AuditOperations(self._api)
         self.identities = IdentityOperations(self._api)
@@ -96,11 +100,11 @@ class MLClient:
         return self._api.base_url
 
     @staticmethod
-    def _local_endpoint(layout: WorkspaceLayout) -> str:
+    def _local_endpoint(layout: WorkspaceLayout) -> tuple[str, ssl.SSLContext | bool]:
         from lakebox.server.process import start_server
 
         record, _started = start_server(layout)
-        return record.url
+        return record.url, record.verify()
 
     def _scope(self) -> str:
         if self.subscription_id and self.resource_group_name and self.workspace_name:

@@ -9,16 +9,17 @@ with this workspace's id.
 from __future__ import annotations
 
 import fcntl
-import ipaddress
 import logging
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import IO
@@ -27,7 +28,8 @@ import httpx
 from pydantic import BaseModel
 
 from lakebox import settings
-from lakebox.errors import ConflictError, UnavailableError
+from lakebox.errors import BadRequestError, ConflictError, UnavailableError
+from lakebox.server.tls import TlsFiles, check_exposure, client_context, is_loopback, self_signed
 from lakebox.store.types import utcnow
 from lakebox.workspace.layout import WorkspaceLayout, write_atomic
 
@@ -43,6 +45,39 @@ class ServerRecord(BaseModel):
     url: str
     workspace_id: str
     started_at: datetime
+    tls_cert: Path | None = None
+
+    def verify(self) -> ssl.SSLContext | bool:
+        """What a local client verifies the server's certificate with."""
+        return client_context(self.tls_cert) if self.tls_cert else True
+
+
+@dataclass(frozen=True)
+class Listen:
+    """Where and how the server listens; non-loopback hosts need TLS or an explicit ``insecure``."""
+
+    host: str = DEFAULT_HOST
+    port: int = 0
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    tls_self_signed: bool = False
+    insecure: bool = False
+
+    def check(self) -> None:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise BadRequestError("give both --tls-cert and --tls-key")
+        check_exposure(self.host, tls=self.tls_cert is not None or self.tls_self_signed, insecure=self.insecure)
+
+    def tls(self, layout: WorkspaceLayout) -> TlsFiles | None:
+        if self.tls_cert and self.tls_key:
+            return TlsFiles(self.tls_cert.resolve(), self.tls_key.resolve())
+        return self_signed(layout, self.host) if self.tls_self_signed else None
+
+    def args(self) -> list[str]:
+        args = ["--host", self.host, "--port", str(self.port)]
+        if self.tls_cert and self.tls_key:
+            args += ["--tls-cert", str(self.tls_cert.resolve()), "--tls-key", str(self.tls_key.resolve())]
+        return args + ["--tls-self-signed"] * self.tls_self_signed + ["--insecure"] * self.insecure
 
 
 class ServerStatus(BaseModel):
@@ -63,7 +98,7 @@ def probe(record: ServerRecord, timeout: float = _PROBE_TIMEOUT) -> bool:
     if not pid_alive(record.pid):
         return False
     try:
-        response = httpx.get(f"{record.url}/health", timeout=timeout)
+        response = httpx.get(f"{record.url}/health", timeout=timeout, verify=record.verify())
         return response.status_code == 200 and response.json().get("workspace_id") == record.workspace_id
     except (httpx.HTTPError, ValueError):
         return False
@@ -75,8 +110,10 @@ def server_status(layout: WorkspaceLayout) -> ServerStatus:
     return ServerStatus(running=running, record=record if running else None, log_file=layout.server_log_file)
 
 
-def start_server(layout: WorkspaceLayout, host: str = DEFAULT_HOST, port: int = 0) -> tuple[ServerRecord, bool]:
+def start_server(layout: WorkspaceLayout, listen: Listen | None = None) -> tuple[ServerRecord, bool]:
     """Start the server detached unless one is running. Returns its record and whether it was started."""
+    listen = listen or Listen()
+    listen.check()
     timeout = settings.LAKEBOX_SERVER_START_TIMEOUT.get_or_raise()
     with _exclusive(layout.server_start_lock_file):
         status = server_status(layout)
@@ -85,17 +122,7 @@ def start_server(layout: WorkspaceLayout, host: str = DEFAULT_HOST, port: int = 
             return status.record, False
         with open(layout.server_log_file, "ab") as log:
             process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "lakebox.server",
-                    "--path",
-                    str(layout.root),
-                    "--host",
-                    host,
-                    "--port",
-                    str(port),
-                ],
+                [sys.executable, "-m", "lakebox.server", "--path", str(layout.root), *listen.args()],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -137,8 +164,10 @@ def stop_server(layout: WorkspaceLayout, timeout: float = 15.0) -> ServerRecord 
     return status.record
 
 
-def run_server(layout: WorkspaceLayout, host: str = DEFAULT_HOST, port: int = 0) -> None:
+def run_server(layout: WorkspaceLayout, listen: Listen | None = None) -> None:
     """Serve the workspace in this process until SIGTERM or Ctrl-C."""
+    listen = listen or Listen()
+    listen.check()
     import uvicorn
 
     from lakebox.security.bootstrap import ensure_defaults
@@ -153,19 +182,28 @@ def run_server(layout: WorkspaceLayout, host: str = DEFAULT_HOST, port: int = 0)
         workspace = stores.workspaces.get()
         ensure_defaults(stores, workspace)
         context = ServerContext(layout=layout, stores=stores, workspace=workspace)
-        app = create_app(context, allowed_hosts=None if _is_local(host) else [host, f"{host}:*"])
-        sock = _bind(host, port)
+        host = listen.host
+        app = create_app(context, allowed_hosts=None if is_loopback(host) else [host, f"{host}:*"])
+        tls = listen.tls(layout)
+        sock = _bind(host, listen.port)
         bound_port = sock.getsockname()[1]
-        url_host = f"[{host}]" if ":" in host else host
         record = ServerRecord(
             pid=os.getpid(),
             host=host,
             port=bound_port,
-            url=f"http://{url_host}:{bound_port}",
+            url=f"{'https' if tls else 'http'}://{_local_address(host)}:{bound_port}",
             workspace_id=context.workspace.id,
             started_at=utcnow(),
+            tls_cert=tls.cert if tls else None,
         )
-        config = uvicorn.Config(app, log_config=None, access_log=False, timeout_graceful_shutdown=10)
+        config = uvicorn.Config(
+            app,
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=10,
+            ssl_certfile=str(tls.cert) if tls else None,
+            ssl_keyfile=str(tls.key) if tls else None,
+        )
         write_atomic(layout.server_record_file, record.model_dump_json(indent=2) + "\n")
         logging.getLogger(__name__).info("serving workspace %s at %s", context.workspace.name, record.url)
         try:
@@ -192,11 +230,13 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _is_local(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
+def _local_address(host: str) -> str:
+    """How a client on this machine reaches a server bound to ``host`` (wildcards mean loopback)."""
+    if host in ("0.0.0.0", ""):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
 
 
 @contextmanager
