@@ -13,6 +13,7 @@ from lakebox import settings
 from lakebox.client._http import ApiClient
 from lakebox.client.audit import AuditOperations
 from lakebox.client.authorization import RoleAssignmentOperations, RoleDefinitionOperations
+from lakebox.client.compute import ComputeOperations
 from lakebox.client.identities import IdentityOperations
 from lakebox.client.workspaces import WorkspaceOperations
 from lakebox.entities import WorkspaceConfig
@@ -67,6 +68,7 @@ class MLClient:
             endpoint, credential or DefaultAzureCredential(), self._scope(), transport=transport, verify=verify
         )
         self.workspaces = WorkspaceOperations(self._api)
+        self.compute = ComputeOperations(self._api)
         self.audit = AuditOperations(self._api)
         self.identities = IdentityOperations(self._api)
         self.role_assignments = RoleAssignmentOperations(self._api)

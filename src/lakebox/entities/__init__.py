@@ -2,6 +2,7 @@
 
 from lakebox.entities.audit import AuditEntry, AuditOutcome, AuditVerification
 from lakebox.entities.authorization import RoleAssignment, RoleAssignmentCreate, RoleDefinition
+from lakebox.entities.compute import ComputeCluster
 from lakebox.entities.identity import (
     CreatedToken,
     Identity,
@@ -17,6 +18,7 @@ __all__ = [
     "AuditEntry",
     "AuditOutcome",
     "AuditVerification",
+    "ComputeCluster",
     "CreatedToken",
     "Identity",
     "IdentityCreate",

@@ -18,6 +18,9 @@ EXPERIMENTS_READ = "lakebox/workspaces/experiments/read"
 EXPERIMENTS_WRITE = "lakebox/workspaces/experiments/write"
 MODELS_READ = "lakebox/workspaces/models/read"
 MODELS_WRITE = "lakebox/workspaces/models/write"
+COMPUTES_READ = "lakebox/workspaces/computes/read"
+COMPUTES_WRITE = "lakebox/workspaces/computes/write"
+COMPUTES_DELETE = "lakebox/workspaces/computes/delete"
 
 # Authorization itself: who exists, which roles there are, who holds them.
 IDENTITIES_READ = "lakebox/authorization/identities/read"

@@ -11,6 +11,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from lakebox.entities import (
     AuditEntry,
     AuditOutcome,
+    ComputeCluster,
     Identity,
     IdentityKind,
     RoleAssignment,
@@ -130,6 +131,19 @@ class CustomRoleRow(Base):
 
     def to_entity(self) -> RoleDefinition:
         return RoleDefinition.model_validate(self.definition)
+
+
+class ComputeRow(Base):
+    __tablename__ = "computes"
+
+    name_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def to_entity(self) -> ComputeCluster:
+        return ComputeCluster.model_validate(
+            {**self.spec, "provisioning_state": "Succeeded", "created_at": self.created_at}
+        )
 
 
 class AuditEntryRow(Base):

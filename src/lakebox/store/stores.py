@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from lakebox.store.audit import AuditStore
 from lakebox.store.authorization import AuthorizationStore
+from lakebox.store.computes import ComputeStore
 from lakebox.store.db import Database
 from lakebox.store.identities import IdentityStore
 from lakebox.store.workspaces import WorkspaceStore
@@ -18,6 +19,7 @@ class Stores:
     identities: IdentityStore
     audit: AuditStore
     authorization: AuthorizationStore
+    computes: ComputeStore
 
     @classmethod
     def open(cls, database_url: str, *, audit_key: bytes, upgrade: bool = True) -> Stores:
@@ -30,6 +32,7 @@ class Stores:
             identities=IdentityStore(db),
             audit=AuditStore(db, audit_key),
             authorization=AuthorizationStore(db),
+            computes=ComputeStore(db),
         )
 
     def close(self) -> None:

@@ -1,0 +1,1 @@
+"""Compute targets: the size table, and (from the jobs issue on) the backends that run jobs on them."""
