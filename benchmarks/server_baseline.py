@@ -165,8 +165,8 @@ def main() -> None:
         "",
         f"Machine: {os.cpu_count()} cores; {args.starts} starts and {args.requests} requests per figure; "
         f"run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} with `{' '.join(sys.argv)}`.",
-        "lakebox adds bearer-token auth and a role check (SQLite lookups per call), audit of state changes, and its own API "
-        "in the same process; `mlflow server` runs with no auth.",
+        "lakebox adds bearer-token auth and a role check (SQLite lookups per call), audit of state changes, "
+        "and its own API in the same process; `mlflow server` runs with no auth.",
         "",
         "| measure | mlflow server | lakebox | lakebox / mlflow |",
         "|---|---:|---:|---:|",
