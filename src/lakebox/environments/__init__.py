@@ -1,0 +1,1 @@
+"""Job and deployment environments: specs from conda files or requirements, built with uv, cached by hash."""
