@@ -3,10 +3,12 @@
 from importlib.metadata import version
 
 from lakebox.client import LROPoller, MLClient
+from lakebox.entities import Input, Output, command
 from lakebox.errors import (
     AuthenticationError,
     BadRequestError,
     ConflictError,
+    JobFailedError,
     LakeboxError,
     NotFoundError,
     PermissionDeniedError,
@@ -21,13 +23,17 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
+    "Input",
+    "JobFailedError",
     "LROPoller",
     "LakeboxError",
     "MLClient",
     "NotFoundError",
+    "Output",
     "PermissionDeniedError",
     "TooManyRequestsError",
     "UnavailableError",
     "ValidationError",
     "__version__",
+    "command",
 ]

@@ -92,6 +92,12 @@ ERROR_CLASSES: dict[str, type[LakeboxError]] = {
 _CLASS_BY_STATUS: dict[int, type[LakeboxError]] = {cls.status_code: cls for cls in ERROR_CLASSES.values()}
 
 
+class JobFailedError(LakeboxError):
+    """A job ended Failed or Canceled (raised by ``jobs.stream``; not an HTTP error)."""
+
+    code = "job_failed"
+
+
 def error_from_response(status_code: int, body: Any) -> LakeboxError:
     """Rebuild the server's error from a response status and its decoded JSON body."""
     if isinstance(body, dict) and isinstance(body.get("message"), str):

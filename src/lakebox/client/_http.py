@@ -38,12 +38,23 @@ class ApiClient:
             self._token = self._credential.get_token(self._scope)
         return self._token.token
 
-    def request(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None) -> Any:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        content: bytes | None = None,
+        content_type: str | None = None,
+    ) -> Any:
         """Send one API call; returns the decoded JSON body or raises the server's error class."""
         params = {k: v for k, v in (params or {}).items() if v is not None}
         headers = {"Authorization": f"Bearer {self.token()}"}
+        if content_type:
+            headers["Content-Type"] = content_type
         try:
-            response = self._http.request(method, path, json=json, params=params, headers=headers)
+            response = self._http.request(method, path, json=json, params=params, headers=headers, content=content)
         except httpx.TransportError as exc:
             raise UnavailableError(f"cannot reach the lakebox server at {self.base_url}: {exc}") from exc
         if response.is_success:

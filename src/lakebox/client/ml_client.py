@@ -15,6 +15,7 @@ from lakebox.client.audit import AuditOperations
 from lakebox.client.authorization import RoleAssignmentOperations, RoleDefinitionOperations
 from lakebox.client.compute import ComputeOperations
 from lakebox.client.identities import IdentityOperations
+from lakebox.client.jobs import JobOperations
 from lakebox.client.workspaces import WorkspaceOperations
 from lakebox.entities import WorkspaceConfig
 from lakebox.entities.workspace import workspace_resource_id
@@ -69,6 +70,7 @@ class MLClient:
         )
         self.workspaces = WorkspaceOperations(self._api)
         self.compute = ComputeOperations(self._api)
+        self.jobs = JobOperations(self._api)
         self.audit = AuditOperations(self._api)
         self.identities = IdentityOperations(self._api)
         self.role_assignments = RoleAssignmentOperations(self._api)

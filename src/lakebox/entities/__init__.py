@@ -3,6 +3,7 @@
 from lakebox.entities.audit import AuditEntry, AuditOutcome, AuditVerification
 from lakebox.entities.authorization import RoleAssignment, RoleAssignmentCreate, RoleDefinition
 from lakebox.entities.compute import ComputeCluster
+from lakebox.entities.environment import Environment
 from lakebox.entities.identity import (
     CreatedToken,
     Identity,
@@ -12,17 +13,27 @@ from lakebox.entities.identity import (
     TokenCreate,
     TokenInfo,
 )
+from lakebox.entities.job import Command, Input, Job, JobCreate, JobLogs, JobOutput, JobStatus, Output, command
 from lakebox.entities.workspace import Workspace, WorkspaceConfig, WorkspaceUpdate
 
 __all__ = [
     "AuditEntry",
     "AuditOutcome",
     "AuditVerification",
+    "Command",
     "ComputeCluster",
     "CreatedToken",
+    "Environment",
     "Identity",
     "IdentityCreate",
     "IdentityKind",
+    "Input",
+    "Job",
+    "JobCreate",
+    "JobLogs",
+    "JobOutput",
+    "JobStatus",
+    "Output",
     "Principal",
     "RoleAssignment",
     "RoleAssignmentCreate",
@@ -32,4 +43,5 @@ __all__ = [
     "Workspace",
     "WorkspaceConfig",
     "WorkspaceUpdate",
+    "command",
 ]

@@ -32,7 +32,7 @@ def curated_python() -> Path:
     return Path(sys.executable)
 
 
-def ensure_built(spec: EnvironmentSpec, log: Callable[[str], None] = lambda _: None) -> Path:
+def ensure_built(spec: EnvironmentSpec, log: Callable[[str], object] = lambda _: None) -> Path:
     """The Python interpreter of ``spec``'s environment, built first if needed."""
     if not spec.pip:
         return curated_python()
@@ -60,7 +60,7 @@ def _uv() -> str:
     return found
 
 
-def _run(command: list[str], log: Callable[[str], None]) -> None:
+def _run(command: list[str], log: Callable[[str], object]) -> None:
     output = []
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as process:
         assert process.stdout is not None

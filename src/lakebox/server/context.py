@@ -7,11 +7,16 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 
 from lakebox.entities import Workspace
+from lakebox.errors import UnavailableError
 from lakebox.security.authorizer import Authorizer
+
+if TYPE_CHECKING:
+    from lakebox.jobs.runner import JobRunner
 from lakebox.store.stores import Stores
 from lakebox.workspace.layout import WorkspaceLayout
 
@@ -53,6 +58,13 @@ class ServerContext:
     stores: Stores
     workspace: Workspace
     browser_codes: BrowserCodes = field(default_factory=BrowserCodes)
+    job_runner: JobRunner | None = None
+
+    @property
+    def runner(self) -> JobRunner:
+        if self.job_runner is None:
+            raise UnavailableError("the job runner is not running in this server")
+        return self.job_runner
 
     @property
     def authorizer(self) -> Authorizer:

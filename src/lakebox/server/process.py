@@ -170,6 +170,7 @@ def run_server(layout: WorkspaceLayout, listen: Listen | None = None) -> None:
     listen.check()
     import uvicorn
 
+    from lakebox.jobs.runner import Endpoints, JobRunner
     from lakebox.security.bootstrap import ensure_defaults
     from lakebox.server.app import create_app
     from lakebox.server.context import ServerContext
@@ -204,11 +205,14 @@ def run_server(layout: WorkspaceLayout, listen: Listen | None = None) -> None:
             ssl_certfile=str(tls.cert) if tls else None,
             ssl_keyfile=str(tls.key) if tls else None,
         )
+        context.job_runner = JobRunner(layout, stores, Endpoints(record.url, record.tls_cert))
+        context.job_runner.start()
         write_atomic(layout.server_record_file, record.model_dump_json(indent=2) + "\n")
         logging.getLogger(__name__).info("serving workspace %s at %s", context.workspace.name, record.url)
         try:
             uvicorn.Server(config).run(sockets=[sock])
         finally:
+            context.job_runner.stop()
             if (current := read_record(layout)) is not None and current.pid == os.getpid():
                 layout.server_record_file.unlink(missing_ok=True)
             stores.close()

@@ -14,6 +14,9 @@ from lakebox.entities import (
     ComputeCluster,
     Identity,
     IdentityKind,
+    Job,
+    JobOutput,
+    JobStatus,
     RoleAssignment,
     RoleDefinition,
     TokenInfo,
@@ -143,6 +146,47 @@ class ComputeRow(Base):
     def to_entity(self) -> ComputeCluster:
         return ComputeCluster.model_validate(
             {**self.spec, "provisioning_state": "Succeeded", "created_at": self.created_at}
+        )
+
+
+class JobRow(Base):
+    __tablename__ = "jobs"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    compute: Mapped[str] = mapped_column(String(64))
+    environment: Mapped[str] = mapped_column(String(128))
+    command: Mapped[str] = mapped_column(Text)
+    experiment_name: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(Text)
+    pid: Mapped[int | None] = mapped_column(Integer)
+    grant_id: Mapped[str | None] = mapped_column(String(36))
+    mlflow_run_id: Mapped[str | None] = mapped_column(String(64))
+    mlflow_experiment_id: Mapped[str | None] = mapped_column(String(64))
+    outputs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    def to_entity(self) -> Job:
+        return Job(
+            name=self.name,
+            display_name=self.spec.get("display_name"),
+            experiment_name=self.experiment_name,
+            status=JobStatus(self.status),
+            command=self.command,
+            compute=self.compute,
+            environment=self.environment,
+            created_at=self.created_at,
+            started_at=self.started_at,
+            ended_at=self.ended_at,
+            error=self.error,
+            outputs={name: JobOutput.model_validate(out) for name, out in (self.outputs or {}).items()},
+            mlflow_run_id=self.mlflow_run_id,
+            mlflow_experiment_id=self.mlflow_experiment_id,
+            tags=dict(self.spec.get("tags") or {}),
+            description=self.spec.get("description"),
         )
 
 

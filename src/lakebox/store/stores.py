@@ -9,6 +9,7 @@ from lakebox.store.authorization import AuthorizationStore
 from lakebox.store.computes import ComputeStore
 from lakebox.store.db import Database
 from lakebox.store.identities import IdentityStore
+from lakebox.store.jobs import JobStore
 from lakebox.store.workspaces import WorkspaceStore
 
 
@@ -20,6 +21,7 @@ class Stores:
     audit: AuditStore
     authorization: AuthorizationStore
     computes: ComputeStore
+    jobs: JobStore
 
     @classmethod
     def open(cls, database_url: str, *, audit_key: bytes, upgrade: bool = True) -> Stores:
@@ -33,6 +35,7 @@ class Stores:
             audit=AuditStore(db, audit_key),
             authorization=AuthorizationStore(db),
             computes=ComputeStore(db),
+            jobs=JobStore(db),
         )
 
     def close(self) -> None:

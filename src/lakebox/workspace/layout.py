@@ -23,7 +23,8 @@ class WorkspaceLayout:
     mlflow/mlflow.db         MLflow tracking and model registry store
     mlflow/artifacts/        MLflow artifact root, served through the workspace server
     datastores/workspaceblobstore/   the default datastore
-    .lakebox/                private runtime state (0700): server record, lock, log, keys, tokens
+    jobs/<name>/             a job's code snapshot and user_logs/std_log.txt
+    .lakebox/                private runtime state (0700): server record, lock, log, keys, tokens, code
     """
 
     root: Path
@@ -55,6 +56,16 @@ class WorkspaceLayout:
     @property
     def default_datastore_dir(self) -> Path:
         return self.datastores_dir / DEFAULT_DATASTORE
+
+    @property
+    def jobs_dir(self) -> Path:
+        """One folder per job: its code snapshot and its logs."""
+        return self.root / "jobs"
+
+    @property
+    def code_dir(self) -> Path:
+        """Uploaded code snapshots, by content hash."""
+        return self.private_dir / "code"
 
     @property
     def private_dir(self) -> Path:

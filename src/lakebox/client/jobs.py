@@ -1,0 +1,95 @@
+"""``ml_client.jobs``: submit command jobs (uploading their code), stream their output, cancel them."""
+
+from __future__ import annotations
+
+import builtins
+import sys
+import time
+from pathlib import Path
+from typing import TextIO
+
+from lakebox.client._http import ApiClient
+from lakebox.client.poller import LROPoller
+from lakebox.entities import Command, Environment, Job, JobCreate, JobLogs, JobStatus
+from lakebox.environments.builder import CURATED_DEFAULT
+from lakebox.errors import JobFailedError, ValidationError
+from lakebox.jobs.code import pack
+
+_STREAM_POLL_SECONDS = 0.1
+_TAIL_LINES = 30
+
+
+class JobOperations:
+    def __init__(self, api: ApiClient) -> None:
+        self._api = api
+
+    def create_or_update(self, job: Command) -> Job:
+        """Submit a command job: its ``code`` folder is uploaded, its environment sent with it."""
+        code_id = self._upload(Path(job.code)) if job.code is not None else None
+        body = JobCreate(
+            name=job.name,
+            command=job.command,
+            code_id=code_id,
+            environment=_environment(job.environment),
+            compute=job.compute,
+            inputs=job.inputs,
+            outputs=job.outputs,
+            environment_variables=job.environment_variables,
+            display_name=job.display_name,
+            experiment_name=job.experiment_name,
+            description=job.description,
+            tags=job.tags,
+        )
+        return Job.model_validate(self._api.request("POST", "/api/v1/jobs", json=body.model_dump(mode="json")))
+
+    def _upload(self, folder: Path) -> str:
+        data = pack(folder.expanduser().resolve())
+        response = self._api.request("POST", "/api/v1/code", content=data, content_type="application/gzip")
+        return str(response["code_id"])
+
+    def get(self, name: str) -> Job:
+        return Job.model_validate(self._api.request("GET", f"/api/v1/jobs/{name}"))
+
+    def list(self, *, status: JobStatus | str | None = None, limit: int = 100) -> builtins.list[Job]:
+        params = {"status": JobStatus(status).value if status else None, "limit": limit}
+        return [Job.model_validate(item) for item in self._api.request("GET", "/api/v1/jobs", params=params)]
+
+    def stream(self, name: str, out: TextIO | None = None) -> Job:
+        """Print the job's output as it comes; return when it ends, raising ``JobFailedError`` if it failed."""
+        out = out or sys.stdout
+        offset, output = 0, []
+        while True:
+            logs = JobLogs.model_validate(
+                self._api.request("GET", f"/api/v1/jobs/{name}/logs", params={"offset": offset})
+            )
+            if logs.data:
+                out.write(logs.data)
+                out.flush()
+                output.append(logs.data)
+                offset = logs.next_offset
+                continue
+            if logs.status.terminal:
+                break
+            time.sleep(_STREAM_POLL_SECONDS)
+        job = self.get(name)
+        if job.status is not JobStatus.COMPLETED:
+            tail = "\n".join("".join(output).splitlines()[-_TAIL_LINES:])
+            raise JobFailedError(
+                f"job {name} {job.status}: {job.error}\n{tail}".rstrip(), details={"status": job.status}
+            )
+        return job
+
+    def begin_cancel(self, name: str) -> LROPoller[Job]:
+        job = Job.model_validate(self._api.request("POST", f"/api/v1/jobs/{name}/cancel"))
+        return LROPoller.completed(job)
+
+
+def _environment(environment: Environment | str | None) -> Environment | None:
+    if environment is None or isinstance(environment, Environment):
+        return environment
+    if environment.removeprefix("azureml:").split("@")[0].split(":")[0] == CURATED_DEFAULT:
+        return None
+    raise ValidationError(
+        f"environment {environment!r}: pass an Environment(...) or {CURATED_DEFAULT!r}; "
+        "registered environments come with ml_client.environments"
+    )

@@ -1,0 +1,128 @@
+"""Command jobs with Azure ML's shapes: ``command()``, ``Input``, ``Output``, and the job the server reports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from lakebox.entities.environment import Environment
+
+InputType = Literal["uri_file", "uri_folder", "mlflow_model", "custom_model", "delta_table"]
+OutputType = Literal["uri_file", "uri_folder", "mlflow_model", "custom_model"]
+Literal_ = str | int | float | bool
+
+
+class Input(BaseModel):
+    """A data input: a local path, ``azureml://datastores/<store>/paths/<path>`` or ``azureml://jobs/<job>/outputs/<name>``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: InputType = "uri_folder"
+    path: str
+    mode: Literal["ro_mount", "download"] = "ro_mount"
+
+
+class Output(BaseModel):
+    """An output the job writes; lakebox allocates it on the default datastore unless ``path`` is given."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: OutputType = "uri_folder"
+    path: str | None = None
+
+
+class JobStatus(StrEnum):
+    NOT_STARTED = "NotStarted"
+    QUEUED = "Queued"
+    PREPARING = "Preparing"
+    RUNNING = "Running"
+    FINALIZING = "Finalizing"
+    COMPLETED = "Completed"
+    FAILED = "Failed"
+    CANCELED = "Canceled"
+
+    @property
+    def terminal(self) -> bool:
+        return self in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELED)
+
+
+class Command(BaseModel):
+    """A command job to submit (what ``command(...)`` returns), as in Azure ML."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    command: str
+    code: str | Path | None = None
+    environment: Environment | str | None = None
+    compute: str | None = None
+    inputs: dict[str, Input | Literal_] = Field(default_factory=dict)
+    outputs: dict[str, Output] = Field(default_factory=dict)
+    environment_variables: dict[str, str] = Field(default_factory=dict)
+    display_name: str | None = None
+    experiment_name: str | None = None
+    description: str | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+    name: str | None = None
+
+
+def command(**fields: Any) -> Command:
+    """Build a command job, as ``azure.ai.ml.command`` does."""
+    return Command(**fields)
+
+
+class JobCreate(BaseModel):
+    """What the client sends: the command job with its code uploaded and its environment resolved."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$")
+    command: str = Field(min_length=1)
+    code_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    environment: Environment | None = None
+    compute: str | None = None
+    inputs: dict[str, Input | Literal_] = Field(default_factory=dict)
+    outputs: dict[str, Output] = Field(default_factory=dict)
+    environment_variables: dict[str, str] = Field(default_factory=dict)
+    display_name: str | None = None
+    experiment_name: str | None = None
+    description: str | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+
+
+class JobOutput(BaseModel):
+    type: OutputType
+    path: str = Field(description="azureml:// URI of the output.")
+    local_path: str
+
+
+class Job(BaseModel):
+    """A submitted job as the server reports it."""
+
+    name: str
+    display_name: str | None
+    experiment_name: str
+    status: JobStatus
+    command: str = Field(description="The command as run, with inputs and outputs substituted.")
+    compute: str
+    environment: str
+    created_at: datetime
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    error: str | None = None
+    outputs: dict[str, JobOutput] = Field(default_factory=dict)
+    mlflow_run_id: str | None = None
+    mlflow_experiment_id: str | None = None
+    metrics: dict[str, float] = Field(default_factory=dict)
+    params: dict[str, str] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(default_factory=dict)
+    description: str | None = None
+
+
+class JobLogs(BaseModel):
+    data: str
+    next_offset: int
+    status: JobStatus

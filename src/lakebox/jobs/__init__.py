@@ -1,0 +1,1 @@
+"""The job runner: templating, code snapshots, inputs and outputs, processes, MLflow wiring, logs."""

@@ -1,0 +1,60 @@
+"""Starting a job's command as its own process group, which outlives a server restart.
+
+The command runs under ``bash -c`` inside a wrapper that writes its exit status to a file, so a
+restarted server can re-attach to a job it did not start and still learn how it ended. The
+compute's size sets CPU affinity and the thread counts of the common numeric libraries.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from lakebox.compute.sizes import VmSize
+
+_WRAPPER = 'bash -c "$0"; echo $? > "$1"'
+# Server-side settings that must not leak into user code.
+_PRIVATE_PREFIXES = ("LAKEBOX_", "MLFLOW_", "_MLFLOW", "IDENTITY_")
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+def job_environment(user: dict[str, str], lakebox: dict[str, str], python: Path, size: VmSize) -> dict[str, str]:
+    """The process environment: the server's minus its private settings, the user's, then lakebox's."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_PRIVATE_PREFIXES)}
+    env.update(user)
+    cores = str(min(size.cores, os.cpu_count() or 1))
+    env.update({name: env.get(name, cores) for name in _THREAD_VARIABLES})
+    env.update(lakebox)
+    env["PATH"] = f"{python.parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def start(command: str, cwd: Path, env: dict[str, str], log: Path, exit_file: Path, size: VmSize) -> int:
+    """Start ``command``; returns the pid of its process group (which is also its leader's pid)."""
+    with open(log, "ab") as out:
+        process = subprocess.Popen(
+            ["bash", "-c", _WRAPPER, command, str(exit_file)],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    # Set from the parent: preexec_fn is unsafe in a threaded server. Children inherit the affinity.
+    os.sched_setaffinity(process.pid, sorted(os.sched_getaffinity(0))[: size.cores])
+    return process.pid
+
+
+def exit_status(exit_file: Path) -> int | None:
+    try:
+        return int(exit_file.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def describe_exit(code: int) -> str:
+    if code > 128:
+        return f"the command was killed by signal {code - 128}"
+    return f"the command exited with code {code}"

@@ -1,0 +1,368 @@
+"""The job runner of a workspace server: validation at submission, a queue per compute, one watcher
+thread per running job, and recovery of jobs a previous server left behind."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import shutil
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from lakebox.compute.sizes import DEFAULT_SIZE, VmSize, vm_size
+from lakebox.entities import Input, Job, JobCreate, JobStatus, Principal
+from lakebox.environments.builder import CURATED_DEFAULT, ensure_built
+from lakebox.environments.spec import EnvironmentSpec, from_conda
+from lakebox.errors import ConflictError, LakeboxError, NotFoundError
+from lakebox.jobs import code, process
+from lakebox.jobs.io import allocate_output, resolve_input
+from lakebox.jobs.templating import render
+from lakebox.jobs.tracking import JobTracking
+from lakebox.security.bootstrap import SYSTEM_IDENTITY_NAME
+from lakebox.server.process import pid_alive
+from lakebox.store.stores import Stores
+from lakebox.workspace.layout import WorkspaceLayout
+
+_logger = logging.getLogger(__name__)
+LOCAL_COMPUTE = "local"
+_POLL_SECONDS = 0.1
+_CANCEL_GRACE_SECONDS = 10
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """How a job reaches back to its server."""
+
+    url: str
+    tls_cert: Path | None = None
+
+
+class JobRunner:
+    def __init__(self, layout: WorkspaceLayout, stores: Stores, endpoints: Endpoints) -> None:
+        self._layout, self._stores, self._endpoints = layout, stores, endpoints
+        self._tracking = JobTracking(layout)
+        self._wake = threading.Condition()
+        self._running: dict[str, str] = {}  # job -> compute
+        self._stopping = False
+
+    # Lifecycle
+
+    def start(self) -> None:
+        self._recover()
+        threading.Thread(target=self._schedule_forever, name="job-scheduler", daemon=True).start()
+
+    def stop(self) -> None:
+        """Stop scheduling; running jobs keep running and are re-attached by the next server."""
+        with self._wake:
+            self._stopping = True
+            self._wake.notify_all()
+
+    # Submission
+
+    def submit(self, spec: JobCreate, principal: Principal) -> Job:
+        """Validate everything a job needs, then queue it; nothing is stored when validation fails."""
+        name = spec.name or _job_name()
+        compute = self._compute_name(spec.compute)
+        environment = _environment(spec)
+        if spec.code_id:
+            code.snapshot(self._layout.code_dir, spec.code_id)
+        job_dir = self._layout.jobs_dir / name
+        inputs, staged = self._inputs(spec, job_dir)
+        outputs = {key: allocate_output(self._layout, name, key, out) for key, out in spec.outputs.items()}
+        command = render(spec.command, inputs, {key: out.local_path for key, out in outputs.items()})
+        self._stores.jobs.create(
+            name=name,
+            spec=spec.model_dump(mode="json") | {"staged_inputs": staged, "submitted_by": principal.name},
+            compute=compute,
+            environment=environment[0],
+            command=command,
+            experiment_name=spec.experiment_name or "Default",
+            outputs={key: out.model_dump() for key, out in outputs.items()},
+        )
+        job = self._stores.jobs.transition(name, JobStatus.QUEUED)
+        with self._wake:
+            self._wake.notify_all()
+        return job
+
+    def _compute_name(self, compute: str | None) -> str:
+        if compute in (None, "", LOCAL_COMPUTE):
+            return LOCAL_COMPUTE
+        return self._stores.computes.get(compute.removeprefix("azureml:")).name
+
+    def _inputs(self, spec: JobCreate, job_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
+        """Input values for the command, and the copies to make for ``download`` inputs (target -> source)."""
+        values, staged = {}, {}
+        for key, value in spec.inputs.items():
+            if not isinstance(value, Input):
+                values[key] = str(value)
+                continue
+            path = resolve_input(self._layout, self._stores.jobs, key, value)
+            if value.mode == "download":
+                target = job_dir / "inputs" / key / path.name
+                staged[str(target)] = str(path)
+                path = target
+            values[key] = str(path)
+        return values, staged
+
+    # Scheduling
+
+    def _schedule_forever(self) -> None:
+        while True:
+            with self._wake:
+                if self._stopping:
+                    return
+                self._wake.wait(timeout=1.0)
+            try:
+                self._start_queued()
+            except Exception:
+                _logger.exception("job scheduling failed")
+
+    def _start_queued(self) -> None:
+        for job in self._stores.jobs.unfinished():
+            if job.status is not JobStatus.QUEUED:
+                continue
+            with self._wake:
+                busy = sum(1 for compute in self._running.values() if compute == job.compute)
+                if busy >= self._slots(job.compute):
+                    continue
+                self._running[job.name] = job.compute
+            threading.Thread(target=self._run, args=(job.name,), name=f"job-{job.name}", daemon=True).start()
+
+    def _slots(self, compute: str) -> int:
+        if compute == LOCAL_COMPUTE:
+            return os.cpu_count() or 1
+        try:
+            return self._stores.computes.get(compute).max_instances
+        except NotFoundError:
+            return 1
+
+    def _size(self, compute: str) -> VmSize:
+        if compute == LOCAL_COMPUTE:
+            return vm_size(DEFAULT_SIZE)
+        return vm_size(self._stores.computes.get(compute).size)
+
+    # Running
+
+    def _run(self, name: str) -> None:
+        try:
+            self._prepare_and_start(name)
+            self._watch(name)
+        except LakeboxError as exc:
+            self._fail(name, exc.message)
+        except Exception as exc:
+            _logger.exception("job %s failed inside the runner", name)
+            self._fail(name, f"internal error in the job runner ({type(exc).__name__}); see the server log")
+        finally:
+            with self._wake:
+                self._running.pop(name, None)
+                self._wake.notify_all()
+
+    def _prepare_and_start(self, name: str) -> None:
+        job = self._stores.jobs.transition(name, JobStatus.PREPARING)
+        spec = JobCreate.model_validate(
+            {k: v for k, v in self._stores.jobs.spec(name).items() if k in JobCreate.model_fields}
+        )
+        extra = self._stores.jobs.spec(name)
+        job_dir = self._layout.jobs_dir / name
+        log = job_dir / "user_logs" / "std_log.txt"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "a") as log_stream:
+            python = ensure_built(_environment(spec)[1], log_stream.write)
+        workdir = self._workdir(spec, job_dir)
+        for target, source in extra.get("staged_inputs", {}).items():
+            _copy(Path(source), Path(target))
+        for output in job.outputs.values():
+            folder = Path(output.local_path)
+            (folder.parent if output.type == "uri_file" else folder).mkdir(parents=True, exist_ok=True)
+        experiment_id, run_id = self._tracking.start_run(
+            job.experiment_name, spec.display_name or name, name, extra.get("submitted_by", "lakebox")
+        )
+        identity = self._stores.identities.get_by_name(SYSTEM_IDENTITY_NAME)
+        grant_id, header = self._stores.identities.grant_process_identity(identity.id, f"job:{name}")
+        token = self._stores.identities.issue_token(identity.id, f"job {name}", grant_id=grant_id)
+        self._stores.jobs.update(name, grant_id=grant_id, mlflow_run_id=run_id, mlflow_experiment_id=experiment_id)
+        env = process.job_environment(
+            spec.environment_variables, self._lakebox_variables(name, run_id, experiment_id, token, header), python,
+            self._size(job.compute),
+        )  # fmt: skip
+        pid = process.start(job.command, workdir, env, log, job_dir / ".exit_code", self._size(job.compute))
+        try:
+            self._stores.jobs.transition(name, JobStatus.RUNNING, pid=pid)
+        except ConflictError:  # canceled while preparing
+            _kill_group(pid)
+            raise
+
+    def _workdir(self, spec: JobCreate, job_dir: Path) -> Path:
+        workdir = job_dir / "code"
+        if spec.code_id:
+            shutil.copytree(code.snapshot(self._layout.code_dir, spec.code_id), workdir, dirs_exist_ok=True)
+        else:
+            workdir.mkdir(parents=True, exist_ok=True)
+        return workdir
+
+    def _lakebox_variables(self, name: str, run_id: str, experiment_id: str, token: str, header: str) -> dict[str, str]:
+        url = self._endpoints.url
+        variables = {
+            "MLFLOW_TRACKING_URI": f"{url}/mlflow",
+            "MLFLOW_TRACKING_TOKEN": token,
+            "MLFLOW_RUN_ID": run_id,
+            "MLFLOW_EXPERIMENT_ID": experiment_id,
+            "IDENTITY_ENDPOINT": f"{url}/msi/token",
+            "IDENTITY_HEADER": header,
+            "AZUREML_RUN_ID": name,
+            "LAKEBOX_JOB_NAME": name,
+        }
+        if self._endpoints.tls_cert:
+            cert = str(self._endpoints.tls_cert)
+            variables |= {"MLFLOW_TRACKING_SERVER_CERT_PATH": cert, "SSL_CERT_FILE": cert}
+        return variables
+
+    def _watch(self, name: str) -> None:
+        pid, _ = self._stores.jobs.runtime(name)
+        while pid is not None and pid_alive(pid):
+            time.sleep(_POLL_SECONDS)
+        self._finish(name)
+
+    def _finish(self, name: str) -> None:
+        job = self._stores.jobs.get(name)
+        exit_code = process.exit_status(self._layout.jobs_dir / name / ".exit_code")
+        try:
+            if job.status is JobStatus.CANCELED:
+                return
+            if exit_code is None:
+                self._fail(name, "the job's process ended without an exit status (killed with its process group?)")
+                return
+            self._stores.jobs.transition(name, JobStatus.FINALIZING)
+            if exit_code != 0:
+                self._fail(name, process.describe_exit(exit_code))
+                return
+            self._fill_model_outputs(job)
+            self._end_run(job, succeeded=True)
+            self._stores.jobs.transition(name, JobStatus.COMPLETED)
+        finally:
+            self._release(name)
+
+    def _fill_model_outputs(self, job: Job) -> None:
+        """An ``mlflow_model`` output the script left empty gets the model it logged to its run."""
+        for output in job.outputs.values():
+            folder = Path(output.local_path)
+            if output.type == "mlflow_model" and not any(folder.iterdir()) and job.mlflow_run_id:
+                assert job.mlflow_experiment_id is not None
+                self._tracking.copy_logged_model(job.mlflow_experiment_id, job.mlflow_run_id, folder)
+
+    def _end_run(self, job: Job, succeeded: bool) -> None:
+        if job.mlflow_run_id:
+            self._tracking.end_run(job.mlflow_run_id, succeeded)
+
+    def _fail(self, name: str, reason: str) -> None:
+        try:
+            job = self._stores.jobs.transition(name, JobStatus.FAILED, error=reason)
+        except ConflictError:
+            return  # already canceled or finished
+        self._end_run(job, succeeded=False)
+        self._release(name)
+
+    def _release(self, name: str) -> None:
+        """End the job's identity: its header and tokens stop working."""
+        _, grant_id = self._stores.jobs.runtime(name)
+        if grant_id:
+            self._stores.identities.revoke_grant(grant_id)
+
+    # Control
+
+    def cancel(self, name: str, principal: Principal) -> Job:
+        job = self._stores.jobs.get(name)
+        if job.status.terminal:
+            raise ConflictError(f"job {name} is already {job.status}")
+        job = self._stores.jobs.transition(name, JobStatus.CANCELED, error=f"canceled by {principal.name}")
+        pid, _ = self._stores.jobs.runtime(name)
+        if pid is not None:
+            threading.Thread(target=_kill_group, args=(pid,), daemon=True).start()
+        self._end_run(job, succeeded=False)
+        self._release(name)
+        return job
+
+    def details(self, name: str) -> Job:
+        job = self._stores.jobs.get(name)
+        if job.mlflow_run_id:
+            metrics, params = self._tracking.metrics_and_params(job.mlflow_run_id)
+            job = job.model_copy(update={"metrics": metrics, "params": params})
+        return job
+
+    def log_path(self, name: str) -> Path:
+        self._stores.jobs.get(name)
+        return self._layout.jobs_dir / name / "user_logs" / "std_log.txt"
+
+    # Recovery
+
+    def _recover(self) -> None:
+        """Re-attach to jobs still running from a previous server; fail those caught half-way."""
+        for job in self._stores.jobs.unfinished():
+            pid, _ = self._stores.jobs.runtime(job.name)
+            if job.status is JobStatus.NOT_STARTED:
+                self._stores.jobs.transition(job.name, JobStatus.QUEUED)
+            elif job.status is JobStatus.PREPARING:
+                self._fail(job.name, "the server stopped while the job was being prepared")
+            elif job.status in (JobStatus.RUNNING, JobStatus.FINALIZING) and pid is not None:
+                with self._wake:
+                    self._running[job.name] = job.compute
+                threading.Thread(target=self._reattach, args=(job.name,), daemon=True).start()
+
+    def _reattach(self, name: str) -> None:
+        try:
+            if self._stores.jobs.get(name).status is JobStatus.FINALIZING:
+                self._fail(name, "the server stopped while the job was being finalized")
+            else:
+                self._watch(name)
+        finally:
+            with self._wake:
+                self._running.pop(name, None)
+                self._wake.notify_all()
+
+
+def _environment(spec: JobCreate) -> tuple[str, EnvironmentSpec]:
+    """A label for the job's environment and what it contains."""
+    environment = spec.environment
+    if environment is None:
+        return CURATED_DEFAULT, EnvironmentSpec()
+    if environment.conda_file is not None:
+        resolved = from_conda(environment.conda_file)
+    else:
+        resolved = EnvironmentSpec(pip=list(environment.pip_requirements or []))
+    label = environment.name or "anonymous"
+    return f"{label}:{environment.version or resolved.digest()[:8]}", resolved
+
+
+def _copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if source.is_dir():
+        shutil.copytree(source, target, dirs_exist_ok=True)
+    else:
+        shutil.copy2(source, target)
+
+
+def _kill_group(pid: int) -> None:
+    """SIGTERM the job's process group, then SIGKILL whatever is left after the grace period."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + _CANCEL_GRACE_SECONDS
+        while pid_alive(pid) and time.monotonic() < deadline:
+            time.sleep(_POLL_SECONDS)
+        if not pid_alive(pid):
+            return
+
+
+_ADJECTIVES = ("amber", "brave", "calm", "eager", "gentle", "lucid", "nimble", "quiet", "sunny", "witty")
+_NOUNS = ("heron", "maple", "otter", "pebble", "quartz", "river", "sparrow", "tulip", "willow", "zephyr")
+
+
+def _job_name() -> str:
+    """A readable unique name, like Azure ML's (``calm_otter_3f9a1c2b``)."""
+    return f"{secrets.choice(_ADJECTIVES)}_{secrets.choice(_NOUNS)}_{secrets.token_hex(4)}"
