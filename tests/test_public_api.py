@@ -11,15 +11,19 @@ def test_top_level_names_are_pinned() -> None:
         "AuthenticationError",
         "BadRequestError",
         "ConflictError",
+        "Input",
+        "JobFailedError",
         "LROPoller",
         "LakeboxError",
         "MLClient",
         "NotFoundError",
+        "Output",
         "PermissionDeniedError",
         "TooManyRequestsError",
         "UnavailableError",
         "ValidationError",
         "__version__",
+        "command",
     ]
 
 
