@@ -36,13 +36,16 @@ class RunningWorkspace:
 def session_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One LAKEBOX_HOME for the session's shared servers (set in os.environ so subprocesses inherit it)."""
     home = tmp_path_factory.mktemp("lakebox-home")
-    previous = os.environ.get("LAKEBOX_HOME")
-    os.environ["LAKEBOX_HOME"] = str(home)
+    # Every test talks from 127.0.0.1 and many check 401s on purpose: keep them under the lockout.
+    overrides = {"LAKEBOX_HOME": str(home), "LAKEBOX_AUTH_FAILURE_LIMIT": "100000"}
+    previous = {key: os.environ.get(key) for key in overrides}
+    os.environ.update(overrides)
     yield home
-    if previous is None:
-        os.environ.pop("LAKEBOX_HOME", None)
-    else:
-        os.environ["LAKEBOX_HOME"] = previous
+    for key, value in previous.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 @pytest.fixture

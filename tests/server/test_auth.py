@@ -7,7 +7,9 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from lakebox.server.process import start_server
 from lakebox.store.types import utcnow
+from lakebox.workspace.layout import WorkspaceLayout
 from lakebox.workspace.manager import open_stores
 from tests.conftest import RunningWorkspace
 
@@ -93,22 +95,26 @@ def test_denials_are_audited_without_the_token(shared_workspace: RunningWorkspac
     assert shared_workspace.token not in log
 
 
-def test_failed_attempts_are_limited_per_client(shared_workspace: RunningWorkspace) -> None:
-    """20 failures a minute from one address; then 429 for that address only, audited."""
-    attacker = httpx.Client(
-        base_url=shared_workspace.url, transport=httpx.HTTPTransport(local_address="127.0.0.2"), timeout=30
-    )
+@pytest.mark.slow
+def test_failed_attempts_are_limited_per_client(
+    fresh_workspace: WorkspaceLayout, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LAKEBOX_AUTH_FAILURE_LIMIT failures a minute from one address; then 429 for that address only, audited."""
+    monkeypatch.setenv("LAKEBOX_AUTH_FAILURE_LIMIT", "5")
+    record, _ = start_server(fresh_workspace)
+    owner_token = fresh_workspace.owner_token()
+    attacker = httpx.Client(base_url=record.url, transport=httpx.HTTPTransport(local_address="127.0.0.2"), timeout=30)
     with attacker:
         statuses = [
             attacker.get("/api/v1/workspace", headers={"Authorization": f"Bearer lbx_guess{i}"}).status_code
-            for i in range(21)
+            for i in range(6)
         ]
-        assert statuses == [401] * 20 + [429]
-        limited = attacker.get("/api/v1/workspace", headers={"Authorization": f"Bearer {shared_workspace.token}"})
+        assert statuses == [401] * 5 + [429]
+        limited = attacker.get("/api/v1/workspace", headers={"Authorization": f"Bearer {owner_token}"})
     assert limited.status_code == 429
     assert 1 <= int(limited.headers["retry-after"]) <= 60
     assert limited.json()["code"] == "too_many_requests"
-    with shared_workspace.http() as owner:
+    with httpx.Client(base_url=record.url, headers={"Authorization": f"Bearer {owner_token}"}) as owner:
         assert owner.get("/api/v1/workspace").status_code == 200  # 127.0.0.1 is another client
         entries = owner.get("/api/v1/audit", params={"outcome": "denied", "limit": 5}).json()
     assert entries[0]["status_code"] == 429
