@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import textwrap
 import time
 from pathlib import Path
@@ -14,7 +15,8 @@ from mlflow.tracking import MlflowClient
 
 from lakebox import JobFailedError, MLClient, NotFoundError, ValidationError, command
 from lakebox.entities import ComputeCluster, Input, Output
-from lakebox.server.process import pid_alive
+from lakebox.server.process import pid_alive, read_record
+from lakebox.workspace.layout import WorkspaceLayout
 from tests.conftest import RunningWorkspace
 
 
@@ -214,3 +216,24 @@ def test_managed_identity_works_during_the_job_and_not_after(
         "the bearer token belonged to a process that has finished",
     )
     assert os.environ.get("IDENTITY_HEADER") is None
+
+
+@pytest.mark.slow
+def test_job_survives_a_server_crash_and_is_reattached(fresh_workspace: WorkspaceLayout) -> None:
+    with MLClient(path=fresh_workspace.root) as client:
+        job = client.jobs.create_or_update(command(command="echo begin; sleep 4; echo end; exit 0"))
+        deadline = time.monotonic() + 60
+        while client.jobs.get(job.name).status != "Running":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    record = read_record(fresh_workspace)
+    assert record is not None
+    os.kill(record.pid, signal.SIGKILL)
+    while pid_alive(record.pid):
+        time.sleep(0.05)
+
+    with MLClient(path=fresh_workspace.root) as client:  # starts a new server, which re-attaches
+        out = io.StringIO()
+        done = client.jobs.stream(job.name, out=out)
+    assert done.status == "Completed"
+    assert out.getvalue().split() == ["begin", "end"]
