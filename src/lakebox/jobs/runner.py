@@ -89,9 +89,8 @@ class JobRunner:
         return job
 
     def _compute_name(self, compute: str | None) -> str:
-        if compute in (None, "", LOCAL_COMPUTE):
-            return LOCAL_COMPUTE
-        return self._stores.computes.get(compute.removeprefix("azureml:")).name
+        name = (compute or LOCAL_COMPUTE).removeprefix("azureml:")
+        return LOCAL_COMPUTE if name == LOCAL_COMPUTE else self._stores.computes.get(name).name
 
     def _inputs(self, spec: JobCreate, job_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
         """Input values for the command, and the copies to make for ``download`` inputs (target -> source)."""

@@ -1,0 +1,78 @@
+"""Azure ML CLI v2 job YAML (the ``commandJob`` schema) to a ``Command``; paths are relative to the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pydantic
+import yaml
+
+from lakebox.entities import Command, Environment, Input, Output
+from lakebox.errors import ValidationError
+
+_FIELDS = {
+    "$schema",
+    "type",
+    "name",
+    "display_name",
+    "experiment_name",
+    "description",
+    "tags",
+    "code",
+    "command",
+    "environment",
+    "environment_variables",
+    "compute",
+    "inputs",
+    "outputs",
+}
+
+
+def load_job_file(path: Path) -> Command:
+    try:
+        document = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise ValidationError(f"cannot read {path}: {exc}") from exc
+    if not isinstance(document, dict):
+        raise ValidationError(f"{path} is not a job: expected a mapping")
+    unknown = sorted(set(document) - _FIELDS)
+    if unknown:
+        raise ValidationError(f"{path}: unknown field(s) {', '.join(unknown)} for a command job")
+    if document.get("type", "command") != "command":
+        raise ValidationError(f"{path}: type {document['type']!r} is not supported; lakebox runs type: command")
+    base = path.parent
+    try:
+        return Command(
+            name=document.get("name"),
+            display_name=document.get("display_name"),
+            experiment_name=document.get("experiment_name"),
+            description=document.get("description"),
+            tags=document.get("tags") or {},
+            code=str(base / document["code"]) if document.get("code") else None,
+            command=document.get("command", ""),
+            environment=_environment(document.get("environment"), base),
+            environment_variables=document.get("environment_variables") or {},
+            compute=document.get("compute"),
+            inputs={k: _input(v, base) for k, v in (document.get("inputs") or {}).items()},
+            outputs={k: Output(**(v or {})) for k, v in (document.get("outputs") or {}).items()},
+        )
+    except (pydantic.ValidationError, TypeError) as exc:
+        raise ValidationError(f"{path}: {exc}") from exc
+
+
+def _environment(value: Any, base: Path) -> Environment | str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, dict) and isinstance(value.get("conda_file"), str):
+        value = {**value, "conda_file": str(base / value["conda_file"])}
+    return Environment(**value)
+
+
+def _input(value: Any, base: Path) -> Input | str | int | float | bool:
+    if not isinstance(value, dict):
+        return value  # type: ignore[no-any-return]
+    path = str(value.get("path", ""))
+    if path and "://" not in path and not path.startswith("azureml:") and not Path(path).is_absolute():
+        value = {**value, "path": str(base / path)}
+    return Input(**value)
