@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import TextIO
 
 from lakebox.client._http import ApiClient
+from lakebox.client.environments import EnvironmentOperations
 from lakebox.client.poller import LROPoller
 from lakebox.entities import Command, Environment, Job, JobCreate, JobLogs, JobStatus
 from lakebox.environments.builder import CURATED_DEFAULT
-from lakebox.errors import JobFailedError, ValidationError
+from lakebox.errors import JobFailedError
 from lakebox.jobs.code import pack
 
 _STREAM_POLL_SECONDS = 0.1
@@ -20,8 +21,9 @@ _TAIL_LINES = 30
 
 
 class JobOperations:
-    def __init__(self, api: ApiClient) -> None:
+    def __init__(self, api: ApiClient, environments: EnvironmentOperations) -> None:
         self._api = api
+        self._environments = environments
 
     def create_or_update(self, job: Command) -> Job:
         """Submit a command job: its ``code`` folder is uploaded, its environment sent with it."""
@@ -30,7 +32,7 @@ class JobOperations:
             name=job.name,
             command=job.command,
             code_id=code_id,
-            environment=_environment(job.environment),
+            environment=self._environment(job.environment),
             compute=job.compute,
             inputs=job.inputs,
             outputs=job.outputs,
@@ -79,17 +81,14 @@ class JobOperations:
             )
         return job
 
+    def _environment(self, environment: Environment | str | None) -> Environment | None:
+        """An inline environment; a reference to a registered one is resolved; the curated one is None."""
+        if environment is None or isinstance(environment, Environment):
+            return environment
+        if environment.removeprefix("azureml:").split("@")[0].split(":")[0] == CURATED_DEFAULT:
+            return None
+        return self._environments.resolve(environment)
+
     def begin_cancel(self, name: str) -> LROPoller[Job]:
         job = Job.model_validate(self._api.request("POST", f"/api/v1/jobs/{name}/cancel"))
         return LROPoller.completed(job)
-
-
-def _environment(environment: Environment | str | None) -> Environment | None:
-    if environment is None or isinstance(environment, Environment):
-        return environment
-    if environment.removeprefix("azureml:").split("@")[0].split(":")[0] == CURATED_DEFAULT:
-        return None
-    raise ValidationError(
-        f"environment {environment!r}: pass an Environment(...) or {CURATED_DEFAULT!r}; "
-        "registered environments come with ml_client.environments"
-    )

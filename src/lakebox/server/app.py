@@ -16,7 +16,16 @@ from lakebox.server.auth import AuthMiddleware
 from lakebox.server.context import ServerContext
 from lakebox.server.errors import install_error_handlers
 from lakebox.server.mlflow_app import MLFLOW_PREFIX, mlflow_asgi_app
-from lakebox.server.routers import audit, authorization, computes, identities, jobs, managed_identity, workspace
+from lakebox.server.routers import (
+    audit,
+    authorization,
+    computes,
+    environments,
+    identities,
+    jobs,
+    managed_identity,
+    workspace,
+)
 
 LAKEBOX_VERSION = version("lakebox")
 _access_logger = logging.getLogger("lakebox.access")
@@ -60,7 +69,7 @@ def create_app(context: ServerContext, *, allowed_hosts: list[str] | None = None
     def health() -> dict[str, str]:
         return {"status": "ok", "workspace_id": context.workspace.id, "version": LAKEBOX_VERSION}
 
-    routers = (workspace, audit, identities, authorization, computes, jobs)
+    routers = (workspace, audit, identities, authorization, computes, environments, jobs)
     for router in (module.router for module in routers):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(identities.login_router)

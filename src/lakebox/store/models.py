@@ -12,6 +12,7 @@ from lakebox.entities import (
     AuditEntry,
     AuditOutcome,
     ComputeCluster,
+    Environment,
     Identity,
     IdentityKind,
     Job,
@@ -147,6 +148,18 @@ class ComputeRow(Base):
         return ComputeCluster.model_validate(
             {**self.spec, "provisioning_state": "Succeeded", "created_at": self.created_at}
         )
+
+
+class EnvironmentRow(Base):
+    __tablename__ = "environments"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    version: Mapped[str] = mapped_column(String(64), primary_key=True)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def to_entity(self) -> Environment:
+        return Environment.model_validate({**self.spec, "name": self.name, "version": self.version})
 
 
 class JobRow(Base):

@@ -8,6 +8,7 @@ from lakebox.store.audit import AuditStore
 from lakebox.store.authorization import AuthorizationStore
 from lakebox.store.computes import ComputeStore
 from lakebox.store.db import Database
+from lakebox.store.environments import EnvironmentStore
 from lakebox.store.identities import IdentityStore
 from lakebox.store.jobs import JobStore
 from lakebox.store.workspaces import WorkspaceStore
@@ -21,6 +22,7 @@ class Stores:
     audit: AuditStore
     authorization: AuthorizationStore
     computes: ComputeStore
+    environments: EnvironmentStore
     jobs: JobStore
 
     @classmethod
@@ -35,6 +37,7 @@ class Stores:
             audit=AuditStore(db, audit_key),
             authorization=AuthorizationStore(db),
             computes=ComputeStore(db),
+            environments=EnvironmentStore(db),
             jobs=JobStore(db),
         )
 
