@@ -237,3 +237,23 @@ def test_job_survives_a_server_crash_and_is_reattached(fresh_workspace: Workspac
         done = client.jobs.stream(job.name, out=out)
     assert done.status == "Completed"
     assert out.getvalue().split() == ["begin", "end"]
+
+
+def test_download_logs_and_outputs(ml_client: MLClient, tmp_path: Path) -> None:
+    job = ml_client.jobs.create_or_update(
+        command(
+            command="echo logged; echo 42 > ${{outputs.answer}}/value.txt",
+            outputs={"answer": Output(type="uri_folder")},
+        )
+    )
+    ml_client.jobs.stream(job.name, out=io.StringIO())
+    ml_client.jobs.download(job.name, download_path=tmp_path / "logs-only")
+    assert "logged" in (tmp_path / "logs-only" / "artifacts" / "user_logs" / "std_log.txt").read_text()
+    assert not (tmp_path / "logs-only" / "named-outputs").exists()
+    ml_client.jobs.download(job.name, download_path=tmp_path / "one", output_name="answer")
+    assert (tmp_path / "one" / "named-outputs" / "answer" / "value.txt").read_text() == "42\n"
+    ml_client.jobs.download(job.name, download_path=tmp_path / "everything", all=True)
+    assert (tmp_path / "everything" / "named-outputs" / "answer" / "value.txt").exists()
+    assert (tmp_path / "everything" / "artifacts" / "user_logs" / "std_log.txt").exists()
+    with pytest.raises(NotFoundError, match="has no output 'missing'; outputs: answer"):
+        ml_client.jobs.download(job.name, download_path=tmp_path / "x", output_name="missing")

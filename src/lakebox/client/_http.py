@@ -58,6 +58,8 @@ class ApiClient:
         except httpx.TransportError as exc:
             raise UnavailableError(f"cannot reach the lakebox server at {self.base_url}: {exc}") from exc
         if response.is_success:
+            if response.headers.get("content-type", "").startswith("application/gzip"):
+                return response.content
             return response.json() if response.content else None
         try:
             body: Any = response.json()

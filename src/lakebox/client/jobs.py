@@ -14,7 +14,7 @@ from lakebox.client.poller import LROPoller
 from lakebox.entities import Command, Environment, Job, JobCreate, JobLogs, JobStatus
 from lakebox.environments.builder import CURATED_DEFAULT
 from lakebox.errors import JobFailedError
-from lakebox.jobs.code import pack
+from lakebox.jobs.code import pack, unpack
 
 _STREAM_POLL_SECONDS = 0.1
 _TAIL_LINES = 30
@@ -88,6 +88,19 @@ class JobOperations:
         if environment.removeprefix("azureml:").split("@")[0].split(":")[0] == CURATED_DEFAULT:
             return None
         return self._environments.resolve(environment)
+
+    def download(
+        self, name: str, download_path: str | Path = ".", output_name: str | None = None, all: bool = False
+    ) -> None:
+        """Download the job's logs (default), one named output, or with ``all`` everything, laid out as
+        Azure ML does: ``artifacts/user_logs/`` and ``named-outputs/<name>/``."""
+        root = Path(download_path)
+        names = list(self.get(name).outputs) if all else [output_name] if output_name else []
+        if all or output_name is None:
+            unpack(self._api.request("GET", f"/api/v1/jobs/{name}/archive"), root / "artifacts" / "user_logs")
+        for output in names:
+            archive = self._api.request("GET", f"/api/v1/jobs/{name}/archive", params={"output": output})
+            unpack(archive, root / "named-outputs" / output)
 
     def begin_cancel(self, name: str) -> LROPoller[Job]:
         job = Job.model_validate(self._api.request("POST", f"/api/v1/jobs/{name}/cancel"))

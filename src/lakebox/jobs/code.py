@@ -39,11 +39,11 @@ def _ignored(relative: str, patterns: list[str]) -> bool:
     return False
 
 
-def pack(folder: Path) -> bytes:
-    """A gzipped tar of ``folder`` without ignored files; refuses snapshots over 200 MiB."""
+def pack(folder: Path, *, honour_ignore_files: bool = True) -> bytes:
+    """A gzipped tar of ``folder`` (without ignored files, for code); refuses archives over 200 MiB."""
     if not folder.is_dir():
-        raise NotFoundError(f"code folder {folder} does not exist")
-    patterns = ignore_patterns(folder)
+        raise NotFoundError(f"folder {folder} does not exist")
+    patterns = ignore_patterns(folder) if honour_ignore_files else []
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
         for root, dirs, files in os.walk(folder):
@@ -54,7 +54,7 @@ def pack(folder: Path) -> bytes:
                 if not _ignored(relative, patterns):
                     tar.add(Path(root) / name, arcname=relative, recursive=False)
             if buffer.tell() > MAX_SNAPSHOT_BYTES:
-                raise ValidationError(f"the code folder {folder} is over 200 MiB; add an .amlignore")
+                raise ValidationError(f"{folder} is over 200 MiB packed; add an .amlignore (code) or copy it directly")
     return buffer.getvalue()
 
 
@@ -69,14 +69,20 @@ def store(code_dir: Path, data: bytes) -> str:
     code_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=code_dir, prefix=".upload-"))
     try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-            tar.extractall(staging, filter="data")  # refuses absolute paths, .. and links out of the folder
+        unpack(data, staging)
         staging.rename(target)
-    except (tarfile.TarError, OSError, EOFError) as exc:
-        raise ValidationError(f"the code snapshot is not a valid tar.gz: {exc}") from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return code_id
+
+
+def unpack(data: bytes, target: Path) -> None:
+    """Extract a tar.gz safely: absolute paths, ``..`` and links out of ``target`` are refused."""
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+            tar.extractall(target, filter="data")
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise ValidationError(f"not a valid tar.gz: {exc}") from exc
 
 
 def snapshot(code_dir: Path, code_id: str) -> Path:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import anyio
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
 from lakebox.entities import Job, JobCreate, JobLogs, JobStatus, Principal
-from lakebox.errors import BadRequestError
+from lakebox.errors import BadRequestError, NotFoundError
 from lakebox.jobs import code
 from lakebox.security import actions
 from lakebox.server.auth import require
@@ -67,6 +69,30 @@ def job_logs(
             log.seek(offset)
             data = log.read(_LOG_CHUNK)
     return JobLogs(data=data.decode(errors="replace"), next_offset=offset + len(data), status=status)
+
+
+@router.get(
+    "/jobs/{name}/archive",
+    summary="A job's output (or its logs, `logs`) as tar.gz",
+    response_class=Response,
+    responses={200: {"content": {"application/gzip": {}}}},
+)
+def job_archive(
+    name: str,
+    request: Request,
+    output: str = Query("logs", description="An output's name, or `logs`."),
+    _: Principal = require(actions.JOBS_READ, scope="jobs/{name}"),
+) -> Response:
+    context = get_context(request)
+    job = context.stores.jobs.get(name)
+    if output == "logs":
+        folder = context.runner.log_path(name).parent
+    elif output in job.outputs:
+        local = Path(job.outputs[output].local_path)
+        folder = local.parent if job.outputs[output].type == "uri_file" else local
+    else:
+        raise NotFoundError(f"job {name} has no output {output!r}; outputs: {', '.join(job.outputs) or 'none'}")
+    return Response(code.pack(folder, honour_ignore_files=False), media_type="application/gzip")
 
 
 @router.post("/jobs/{name}/cancel", response_model=Job, summary="Cancel a job and end its process tree")
