@@ -1,13 +1,21 @@
-"""`make quickstart`: a workspace with the seed's names, its server, an MLflow run logged through it.
+"""`make quickstart`: the seed's workflow, as far as lakebox runs it so far, on the embedded defaults.
 
-Later issues extend this into the seed's whole workflow (data prep, training job, deployment, batch
-scoring, scheduled retraining). Safe to run again: it reuses the workspace and the running server.
+1. a workspace with the seed's names and its server;
+2. customer features under the datastore paths the seed's training reads (a stand-in for the
+   Spark preparation until that lands);
+3. the seed's training_pipeline.py, unchanged but for its imports: a compute cluster, an environment
+   from a conda file, a command job running the seed's train.py with MLflow;
+4. the audit log verified, and a summary of where everything is.
+
+Safe to run again: it reuses the workspace and its server.
 """
 
 from __future__ import annotations
 
-import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -16,6 +24,7 @@ from lakebox import MLClient, NotFoundError
 from lakebox.identity import DefaultAzureCredential
 from lakebox.workspace import create_workspace, find_workspace
 
+SEED = Path(__file__).parent / "seed"
 SUBSCRIPTION, RESOURCE_GROUP, WORKSPACE = "your-subscription-id", "rg-ml-workspace", "ml-workspace-prod"
 console = Console()
 
@@ -29,26 +38,27 @@ def ensure_workspace() -> str:
         return f"created {layout.root}"
 
 
-def log_training_run(tracking_uri: str, token: str) -> tuple[str, str, float]:
-    """Train a small classifier and log it with plain MLflow calls, as a user's train.py would."""
-    import mlflow
-    from sklearn.datasets import make_classification
-    from sklearn.ensemble import RandomForestClassifier
-    from sklearn.metrics import accuracy_score
-    from sklearn.model_selection import train_test_split
+def prepare_data(datastore: Path) -> tuple[int, int]:
+    sys.path.insert(0, str(SEED))
+    from sample_data import write
 
-    os.environ["MLFLOW_TRACKING_TOKEN"] = token
-    mlflow.set_tracking_uri(tracking_uri)
-    mlflow.set_experiment("quickstart")
-    features, target = make_classification(n_samples=2000, n_features=8, random_state=42)
-    x_train, x_test, y_train, y_test = train_test_split(features, target, test_size=0.2, random_state=42)
-    with mlflow.start_run(run_name="quickstart-random-forest") as run:
-        model = RandomForestClassifier(n_estimators=100, max_depth=10, random_state=42).fit(x_train, y_train)
-        accuracy = float(accuracy_score(y_test, model.predict(x_test)))
-        mlflow.log_params({"n_estimators": 100, "max_depth": 10})
-        mlflow.log_metric("accuracy", accuracy)
-        mlflow.sklearn.log_model(model, name="model", input_example=x_test[:2])
-    return run.info.experiment_id, run.info.run_id, accuracy
+    return write(datastore)  # type: ignore[no-any-return]
+
+
+def run_training_pipeline() -> str:
+    """Run the seed's training_pipeline.py from its folder, streaming its output; returns the job name."""
+    process = subprocess.Popen(
+        [sys.executable, "training_pipeline.py"], cwd=SEED, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    assert process.stdout is not None
+    job_name = ""
+    for line in process.stdout:
+        console.print(f"  [dim]{line.rstrip()}[/dim]", highlight=False)
+        if line.startswith("Training job submitted: "):
+            job_name = line.split(": ", 1)[1].strip()
+    if process.wait() != 0:
+        raise SystemExit(f"training_pipeline.py failed with exit code {process.returncode}")
+    return job_name
 
 
 def main() -> None:
@@ -62,11 +72,14 @@ def main() -> None:
         workspace = ml_client.workspaces.get()
     console.print(f"[green]✓[/green] server at {ml_client.base_url}")
 
-    assert workspace.mlflow_tracking_uri is not None
-    with console.status("Training a model and logging it to MLflow through the server …"):
-        token = DefaultAzureCredential().get_token(workspace.resource_id + "/.default").token
-        experiment_id, run_id, accuracy = log_training_run(workspace.mlflow_tracking_uri, token)
-    console.print(f"[green]✓[/green] MLflow run {run_id} logged (accuracy {accuracy:.3f})")
+    assert ml_client.workspace_path is not None
+    datastore = ml_client.workspace_path / "datastores" / "workspaceblobstore"
+    train_rows, test_rows = prepare_data(datastore)
+    console.print(f"[green]✓[/green] customer features: {train_rows} training rows, {test_rows} test rows")
+
+    console.print("[bold]Running the seed's training_pipeline.py[/bold] (compute, environment, command job):")
+    job = ml_client.jobs.get(run_training_pipeline())
+    console.print(f"[green]✓[/green] job {job.name} {job.status}: accuracy {job.metrics['accuracy']:.3f}")
 
     verification = ml_client.audit.verify()
     console.print(
@@ -79,11 +92,20 @@ def main() -> None:
     summary.add_row("workspace folder", str(ml_client.workspace_path))
     summary.add_row("server", ml_client.base_url)
     summary.add_row("REST API docs", f"{ml_client.base_url}/docs")
-    summary.add_row("MLflow tracking URI", workspace.mlflow_tracking_uri)
-    summary.add_row("MLflow run", f"{workspace.mlflow_tracking_uri}/#/experiments/{experiment_id}/runs/{run_id}")
-    summary.add_row("open the MLflow UI", ".venv/bin/lakebox server ui -w " + WORKSPACE)
-    summary.add_row("audit log", ".venv/bin/lakebox audit list -w " + WORKSPACE)
-    summary.add_row("stop the server", ".venv/bin/lakebox server stop -w " + WORKSPACE)
+    summary.add_row("MLflow tracking URI", str(workspace.mlflow_tracking_uri))
+    summary.add_row("rows prepared", f"{train_rows} training, {test_rows} test")
+    summary.add_row("training job", f"{job.name} ({job.status}, environment {job.environment}, compute {job.compute})")
+    summary.add_row("model metrics", ", ".join(f"{k} {v:.4f}" for k, v in sorted(job.metrics.items())))
+    summary.add_row(
+        "MLflow run",
+        f"{workspace.mlflow_tracking_uri}/#/experiments/{job.mlflow_experiment_id}/runs/{job.mlflow_run_id}",
+    )
+    summary.add_row("model (MLflow format)", job.outputs["model_output"].local_path)
+    summary.add_row("open the MLflow UI", f".venv/bin/lakebox server ui -w {WORKSPACE}")
+    summary.add_row(
+        "jobs and audit log", f".venv/bin/lakebox job list -w {WORKSPACE}; .venv/bin/lakebox audit list -w {WORKSPACE}"
+    )
+    summary.add_row("stop the server", f".venv/bin/lakebox server stop -w {WORKSPACE}")
     console.print(summary)
     ml_client.close()
 
