@@ -12,6 +12,7 @@ from lakebox.client._http import ApiClient
 from lakebox.client.environments import EnvironmentOperations
 from lakebox.client.poller import LROPoller
 from lakebox.entities import Command, Environment, Job, JobCreate, JobLogs, JobStatus
+from lakebox.entities.job import JobSpec
 from lakebox.environments.builder import CURATED_DEFAULT
 from lakebox.errors import JobFailedError
 from lakebox.jobs.code import pack, unpack
@@ -29,18 +30,9 @@ class JobOperations:
         """Submit a command job: its ``code`` folder is uploaded, its environment sent with it."""
         code_id = self._upload(Path(job.code)) if job.code is not None else None
         body = JobCreate(
-            name=job.name,
-            command=job.command,
+            **job.model_dump(include=set(JobSpec.model_fields)),
             code_id=code_id,
             environment=self._environment(job.environment),
-            compute=job.compute,
-            inputs=job.inputs,
-            outputs=job.outputs,
-            environment_variables=job.environment_variables,
-            display_name=job.display_name,
-            experiment_name=job.experiment_name,
-            description=job.description,
-            tags=job.tags,
         )
         return Job.model_validate(self._api.request("POST", "/api/v1/jobs", json=body.model_dump(mode="json")))
 

@@ -50,14 +50,13 @@ class JobStatus(StrEnum):
         return self in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELED)
 
 
-class Command(BaseModel):
-    """A command job to submit (what ``command(...)`` returns), as in Azure ML."""
+class JobSpec(BaseModel):
+    """The fields a command job has both as written (``Command``) and as sent (``JobCreate``)."""
 
-    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+    model_config = ConfigDict(extra="forbid")
 
-    command: str
-    code: str | Path | None = None
-    environment: Environment | str | None = None
+    name: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$")
+    command: str = Field(min_length=1)
     compute: str | None = None
     inputs: dict[str, Input | Literal_] = Field(default_factory=dict)
     outputs: dict[str, Output] = Field(default_factory=dict)
@@ -66,7 +65,14 @@ class Command(BaseModel):
     experiment_name: str | None = None
     description: str | None = None
     tags: dict[str, str] = Field(default_factory=dict)
-    name: str | None = None
+
+
+class Command(JobSpec):
+    """A command job to submit (what ``command(...)`` returns), as in Azure ML: ``code`` is a local
+    folder, ``environment`` an ``Environment`` or a reference to a registered one."""
+
+    code: str | Path | None = None
+    environment: Environment | str | None = None
 
 
 def command(**fields: Any) -> Command:
@@ -74,23 +80,11 @@ def command(**fields: Any) -> Command:
     return Command(**fields)
 
 
-class JobCreate(BaseModel):
+class JobCreate(JobSpec):
     """What the client sends: the command job with its code uploaded and its environment resolved."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    name: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$")
-    command: str = Field(min_length=1)
     code_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     environment: Environment | None = None
-    compute: str | None = None
-    inputs: dict[str, Input | Literal_] = Field(default_factory=dict)
-    outputs: dict[str, Output] = Field(default_factory=dict)
-    environment_variables: dict[str, str] = Field(default_factory=dict)
-    display_name: str | None = None
-    experiment_name: str | None = None
-    description: str | None = None
-    tags: dict[str, str] = Field(default_factory=dict)
 
 
 class JobOutput(BaseModel):
