@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ from lakebox.workspace.layout import WorkspaceLayout
 from lakebox.workspace.manager import create_workspace
 from lakebox.workspace.registry import WorkspaceRegistry
 from tests.postgres import PostgresServer
+
+_identity_numbers = itertools.count()
 
 
 @dataclass
@@ -30,6 +33,17 @@ class RunningWorkspace:
     def http(self, token: str | None = None) -> httpx.Client:
         """An HTTP client of the server, authenticated as the owner unless another token is given."""
         return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {token or self.token}"}, timeout=30)
+
+    def new_identity(self, role: str | None, scope: str | None = None) -> tuple[str, str]:
+        """A new user holding ``role`` at ``scope`` (the workspace by default); returns (name, token)."""
+        name = f"user-{next(_identity_numbers)}"
+        with self.http() as owner:
+            assert owner.post("/api/v1/identities", json={"name": name}).status_code == 201
+            if role:
+                grant = owner.post("/api/v1/roleAssignments", json={"assignee": name, "role": role, "scope": scope})
+                assert grant.status_code == 201, grant.text
+            token = owner.post(f"/api/v1/identities/{name}/tokens", json={"name": "t"}).json()["token"]
+        return name, token
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,8 @@ that cannot be parsed raises a ``ValidationError`` that names the variable.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +27,7 @@ class Setting(Generic[T]):
     parse: Callable[[str], T]
     default: Callable[[], T | None]
     doc: str
+    secret: bool = False  # never echo the value in an error
 
     def get(self) -> T | None:
         raw = os.environ.get(self.name)
@@ -33,7 +36,8 @@ class Setting(Generic[T]):
         try:
             return self.parse(raw)
         except ValueError as exc:
-            raise ValidationError(f"{self.name}={raw!r} is not valid: {exc}") from exc
+            shown = "<hidden>" if self.secret else repr(raw)
+            raise ValidationError(f"{self.name}={shown} is not valid: {exc}") from None
 
     def get_or_raise(self) -> T:
         value = self.get()
@@ -58,6 +62,16 @@ def _positive_float(raw: str) -> float:
     if value <= 0:
         raise ValueError("must be a positive number")
     return value
+
+
+def _key32(raw: str) -> bytes:
+    try:
+        key = base64.b64decode(raw.strip().replace("-", "+").replace("_", "/"), validate=True)
+    except binascii.Error as exc:
+        raise ValueError("must be base64") from exc
+    if len(key) != 32:
+        raise ValueError(f"must decode to 32 bytes, not {len(key)} (make one with `lakebox vault new-master-key`)")
+    return key
 
 
 LAKEBOX_HOME: Setting[Path] = Setting(
@@ -96,6 +110,13 @@ LAKEBOX_AUTH_FAILURE_LIMIT: Setting[int] = Setting(
     lambda: 20,
     "Failed authentications one client may make per minute before it gets 429 for the rest of the minute.",
 )
+LAKEBOX_MASTER_KEY: Setting[bytes] = Setting(
+    "LAKEBOX_MASTER_KEY",
+    _key32,
+    lambda: None,
+    "Base64 of the 32-byte key that encrypts vault secrets (default: a 0600 key file in the workspace's .lakebox).",
+    secret=True,
+)
 IDENTITY_ENDPOINT: Setting[str] = Setting(
     "IDENTITY_ENDPOINT",
     str,
@@ -116,6 +137,7 @@ ALL_SETTINGS: tuple[Setting[Any], ...] = (
     LAKEBOX_SERVER_START_TIMEOUT,
     LAKEBOX_DATABASE_URL,
     LAKEBOX_AUTH_FAILURE_LIMIT,
+    LAKEBOX_MASTER_KEY,
     IDENTITY_ENDPOINT,
     IDENTITY_HEADER,
 )

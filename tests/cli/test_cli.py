@@ -11,6 +11,7 @@ import pytest
 from lakebox import __version__
 from lakebox.cli.main import main as lakebox
 from lakebox.workspace.layout import WorkspaceLayout
+from tests.conftest import RunningWorkspace
 
 
 def _json(capsys: pytest.CaptureFixture[str]) -> object:
@@ -87,3 +88,19 @@ def test_audit_list_and_verify_detects_tampering(
     assert lakebox(["audit", "verify", *path]) == 1
     captured = capsys.readouterr()
     assert "audit log broken at entry 1: entry 1 was altered after it was recorded" in captured.err
+
+
+def test_secret_commands_never_print_a_value_unasked(
+    shared_workspace: RunningWorkspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    value_file = tmp_path / "value"
+    value_file.write_text("cli-secret-value-7\n")
+    path = ["--path", str(shared_workspace.layout.root)]
+    assert lakebox(["vault", "create", "--name", "clivault", *path]) == 0
+    assert lakebox(["secret", "set", "--vault", "clivault", "--name", "db", "--file", str(value_file), *path]) == 0
+    assert lakebox(["secret", "list", "--vault", "clivault", "-o", "json", *path]) == 0
+    assert "cli-secret-value-7" not in capsys.readouterr().out
+    assert lakebox(["secret", "show", "--vault", "clivault", "--name", "db", "-o", "json", *path]) == 0
+    assert _json(capsys)["value"] == "cli-secret-value-7"  # type: ignore[index]
+    assert lakebox(["secret", "show", "--vault", "clivault", "--name", "nope", *path]) == 5
+    assert capsys.readouterr().err.startswith("error: secret 'nope' not found in vault 'clivault'")

@@ -3,7 +3,6 @@ that name the action and scope, and are audited; tokens never leak."""
 
 from __future__ import annotations
 
-import itertools
 import os
 import subprocess
 import sys
@@ -19,19 +18,12 @@ from lakebox.security.bootstrap import SYSTEM_IDENTITY_NAME
 from lakebox.workspace.manager import open_stores
 from tests.conftest import RunningWorkspace
 
-_names = (f"user{i}" for i in itertools.count())
 ISSUED: list[str] = []
 
 
 def _identity(ws: RunningWorkspace, role: str | None, scope: str | None = None) -> tuple[str, str]:
     """A new user with ``role`` at ``scope`` and a token; returns (name, token)."""
-    name = next(_names)
-    with ws.http() as owner:
-        assert owner.post("/api/v1/identities", json={"name": name}).status_code == 201
-        if role:
-            grant = owner.post("/api/v1/roleAssignments", json={"assignee": name, "role": role, "scope": scope})
-            assert grant.status_code == 201, grant.text
-        token = owner.post(f"/api/v1/identities/{name}/tokens", json={"name": "t"}).json()["token"]
+    name, token = ws.new_identity(role, scope)
     ISSUED.append(token)
     return name, token
 
@@ -80,7 +72,7 @@ def test_contributor_cannot_grant_roles_or_manage_identities(shared_workspace: R
 
 
 def test_assignment_applies_below_its_scope_not_above_or_beside(shared_workspace: RunningWorkspace) -> None:
-    _, child_only = _identity(shared_workspace, "Reader", "endpoints/churn")
+    child_name, child_only = _identity(shared_workspace, "Reader", "endpoints/churn")
     _, group_wide = _identity(shared_workspace, "Reader", "/subscriptions/sub-shared/resourceGroups/rg-shared")
     with shared_workspace.http(child_only) as client:
         assert client.get("/api/v1/workspace").status_code == 403
@@ -89,7 +81,7 @@ def test_assignment_applies_below_its_scope_not_above_or_beside(shared_workspace
     with shared_workspace.http() as owner:
         outside = owner.post(
             "/api/v1/roleAssignments",
-            json={"assignee": "user0", "role": "Reader", "scope": "/subscriptions/other"},
+            json={"assignee": child_name, "role": "Reader", "scope": "/subscriptions/other"},
         )
     assert (outside.status_code, outside.json()["code"]) == (400, "bad_request")
 

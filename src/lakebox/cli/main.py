@@ -20,7 +20,7 @@ from typing import Annotated
 import typer
 
 from lakebox import __version__
-from lakebox.cli import audit, compute, identity, job, login, role, server, workspace
+from lakebox.cli import audit, compute, identity, job, login, role, server, vault, workspace
 from lakebox.cli.output import err_console
 from lakebox.errors import (
     AuthenticationError,
@@ -61,6 +61,8 @@ app.add_typer(job.app, name="job")
 app.add_typer(audit.app, name="audit")
 app.add_typer(identity.app, name="identity")
 app.add_typer(role.app, name="role")
+app.add_typer(vault.vault_app, name="vault")
+app.add_typer(vault.secret_app, name="secret")
 app.command("login")(login.login)
 app.command("logout")(login.logout)
 

@@ -17,6 +17,7 @@ from lakebox.client.compute import ComputeOperations
 from lakebox.client.environments import EnvironmentOperations
 from lakebox.client.identities import IdentityOperations
 from lakebox.client.jobs import JobOperations
+from lakebox.client.vaults import SecretOperations, VaultOperations
 from lakebox.client.workspaces import WorkspaceOperations
 from lakebox.entities import WorkspaceConfig
 from lakebox.entities.workspace import workspace_resource_id
@@ -77,6 +78,8 @@ class MLClient:
         self.identities = IdentityOperations(self._api)
         self.role_assignments = RoleAssignmentOperations(self._api)
         self.role_definitions = RoleDefinitionOperations(self._api)
+        self.vaults = VaultOperations(self._api)
+        self.secrets = SecretOperations(self._api)
 
     @classmethod
     def from_config(

@@ -14,6 +14,7 @@ from lakebox.entities.identity import (
     TokenInfo,
 )
 from lakebox.entities.job import Command, Input, Job, JobCreate, JobLogs, JobOutput, JobStatus, Output, command
+from lakebox.entities.vault import KeyVaultSecret, SecretProperties, SecretSet, SecretUpdate, Vault
 from lakebox.entities.workspace import Workspace, WorkspaceConfig, WorkspaceUpdate
 
 __all__ = [
@@ -33,13 +34,18 @@ __all__ = [
     "JobLogs",
     "JobOutput",
     "JobStatus",
+    "KeyVaultSecret",
     "Output",
     "Principal",
     "RoleAssignment",
     "RoleAssignmentCreate",
     "RoleDefinition",
+    "SecretProperties",
+    "SecretSet",
+    "SecretUpdate",
     "TokenCreate",
     "TokenInfo",
+    "Vault",
     "Workspace",
     "WorkspaceConfig",
     "WorkspaceUpdate",

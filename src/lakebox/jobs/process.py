@@ -2,18 +2,26 @@
 
 The command runs under ``bash -c`` inside a wrapper that writes its exit status to a file, so a
 restarted server can re-attach to a job it did not start and still learn how it ended. The
-compute's size sets CPU affinity and the thread counts of the common numeric libraries.
+compute's size sets CPU affinity and the thread counts of the common numeric libraries. When the
+workspace holds secrets, the output passes through ``lakebox.vault.redaction`` first.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import sys
 from pathlib import Path
+from typing import IO
 
 from lakebox.compute.sizes import VmSize
 
 _WRAPPER = 'bash -c "$0"; echo $? > "$1"'
+# The same, with output masked by lakebox.vault.redaction, which reads the values from fd $3 (closed for the command).
+_REDACTING_WRAPPER = (
+    'fd=$3; bash -c "$0" {fd}<&- 2>&1 | "$2" -m lakebox.vault.redaction "$3"; echo "${PIPESTATUS[0]}" > "$1"'
+)
 # Server-side settings that must not leak into user code.
 _PRIVATE_PREFIXES = ("LAKEBOX_", "MLFLOW_", "_MLFLOW", "IDENTITY_")
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
@@ -30,21 +38,40 @@ def job_environment(user: dict[str, str], lakebox: dict[str, str], python: Path,
     return env
 
 
-def start(command: str, cwd: Path, env: dict[str, str], log: Path, exit_file: Path, size: VmSize) -> int:
-    """Start ``command``; returns the pid of its process group (which is also its leader's pid)."""
+def start(
+    command: str, cwd: Path, env: dict[str, str], log: Path, exit_file: Path, size: VmSize, masked: list[str]
+) -> int:
+    """Start ``command`` with its output masked of ``masked`` values; returns its process group's id."""
     with open(log, "ab") as out:
-        process = subprocess.Popen(
-            ["bash", "-c", _WRAPPER, command, str(exit_file)],
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        if not masked:
+            process = _popen(["bash", "-c", _WRAPPER, command, str(exit_file)], cwd, env, out)
+        else:
+            read_end, write_end = os.pipe()
+            try:
+                arguments = [command, str(exit_file), sys.executable, str(read_end)]
+                process = _popen(["bash", "-c", _REDACTING_WRAPPER, *arguments], cwd, env, out, pass_fds=(read_end,))
+            finally:
+                os.close(read_end)
+            with os.fdopen(write_end, "w") as values:
+                values.write(json.dumps(masked))
     # Set from the parent: preexec_fn is unsafe in a threaded server. Children inherit the affinity.
     os.sched_setaffinity(process.pid, sorted(os.sched_getaffinity(0))[: size.cores])
     return process.pid
+
+
+def _popen(
+    arguments: list[str], cwd: Path, env: dict[str, str], out: IO[bytes], pass_fds: tuple[int, ...] = ()
+) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        arguments,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        pass_fds=pass_fds,
+    )
 
 
 def exit_status(exit_file: Path) -> int | None:

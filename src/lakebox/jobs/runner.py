@@ -188,7 +188,8 @@ class JobRunner:
             spec.environment_variables, self._lakebox_variables(name, run_id, experiment_id, token, header), python,
             self._size(job.compute),
         )  # fmt: skip
-        pid = process.start(job.command, workdir, env, log, job_dir / ".exit_code", self._size(job.compute))
+        masked = self._stores.vaults.all_values()
+        pid = process.start(job.command, workdir, env, log, job_dir / ".exit_code", self._size(job.compute), masked)
         try:
             self._stores.jobs.transition(name, JobStatus.RUNNING, pid=pid)
         except ConflictError:  # canceled while preparing
@@ -214,6 +215,7 @@ class JobRunner:
             "IDENTITY_HEADER": header,
             "AZUREML_RUN_ID": name,
             "LAKEBOX_JOB_NAME": name,
+            "LAKEBOX_ENDPOINT": url,  # MLClient() inside the job talks to this server, as its managed identity
         }
         if self._endpoints.tls_cert:
             cert = str(self._endpoints.tls_cert)

@@ -27,6 +27,9 @@ CODES_WRITE = "lakebox/workspaces/codes/write"
 COMPUTES_READ = "lakebox/workspaces/computes/read"
 COMPUTES_WRITE = "lakebox/workspaces/computes/write"
 COMPUTES_DELETE = "lakebox/workspaces/computes/delete"
+VAULTS_READ = "lakebox/workspaces/vaults/read"
+VAULTS_WRITE = "lakebox/workspaces/vaults/write"
+VAULTS_DELETE = "lakebox/workspaces/vaults/delete"
 
 # Authorization itself: who exists, which roles there are, who holds them.
 IDENTITIES_READ = "lakebox/authorization/identities/read"

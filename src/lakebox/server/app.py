@@ -24,6 +24,7 @@ from lakebox.server.routers import (
     identities,
     jobs,
     managed_identity,
+    vaults,
     workspace,
 )
 
@@ -69,7 +70,7 @@ def create_app(context: ServerContext, *, allowed_hosts: list[str] | None = None
     def health() -> dict[str, str]:
         return {"status": "ok", "workspace_id": context.workspace.id, "version": LAKEBOX_VERSION}
 
-    routers = (workspace, audit, identities, authorization, computes, environments, jobs)
+    routers = (workspace, audit, identities, authorization, computes, environments, jobs, vaults)
     for router in (module.router for module in routers):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(identities.login_router)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from lakebox.entities import (
@@ -20,7 +20,9 @@ from lakebox.entities import (
     JobStatus,
     RoleAssignment,
     RoleDefinition,
+    SecretProperties,
     TokenInfo,
+    Vault,
     Workspace,
 )
 from lakebox.store.types import UTCDateTime, utcnow
@@ -160,6 +162,51 @@ class EnvironmentRow(Base):
 
     def to_entity(self) -> Environment:
         return Environment.model_validate({**self.spec, "name": self.name, "version": self.version})
+
+
+class VaultRow(Base):
+    __tablename__ = "vaults"
+
+    name_key: Mapped[str] = mapped_column(String(24), primary_key=True)
+    name: Mapped[str] = mapped_column(String(24))
+    description: Mapped[str | None] = mapped_column(Text)
+    tags: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def to_entity(self) -> Vault:
+        tags = dict(self.tags or {})
+        return Vault(name=self.name, description=self.description, tags=tags, created_on=self.created_at)
+
+
+class SecretRow(Base):
+    """One version of a secret: its value sealed with AES-GCM (see ``lakebox.vault.crypto``)."""
+
+    __tablename__ = "secrets"
+
+    vault_key: Mapped[str] = mapped_column(ForeignKey("vaults.name_key", ondelete="CASCADE"), primary_key=True)
+    name_key: Mapped[str] = mapped_column(String(127), primary_key=True)
+    version: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(127))
+    key_id: Mapped[str] = mapped_column(String(16))
+    nonce: Mapped[bytes] = mapped_column(LargeBinary)
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    content_type: Mapped[str | None] = mapped_column(String(255))
+    tags: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(255))
+
+    def to_entity(self, vault_name: str) -> SecretProperties:
+        return SecretProperties(
+            vault_name=vault_name,
+            name=self.name,
+            version=self.version,
+            enabled=self.enabled,
+            content_type=self.content_type,
+            tags=dict(self.tags or {}),
+            created_on=self.created_at,
+            created_by=self.created_by,
+        )
 
 
 class JobRow(Base):

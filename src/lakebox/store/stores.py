@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from lakebox.errors import LakeboxError
 from lakebox.store.audit import AuditStore
 from lakebox.store.authorization import AuthorizationStore
 from lakebox.store.computes import ComputeStore
@@ -11,7 +13,12 @@ from lakebox.store.db import Database
 from lakebox.store.environments import EnvironmentStore
 from lakebox.store.identities import IdentityStore
 from lakebox.store.jobs import JobStore
+from lakebox.store.vaults import VaultStore
 from lakebox.store.workspaces import WorkspaceStore
+
+
+def _no_master_key() -> bytes:
+    raise LakeboxError("these stores were opened without a vault master key")
 
 
 @dataclass(frozen=True)
@@ -24,9 +31,17 @@ class Stores:
     computes: ComputeStore
     environments: EnvironmentStore
     jobs: JobStore
+    vaults: VaultStore
 
     @classmethod
-    def open(cls, database_url: str, *, audit_key: bytes, upgrade: bool = True) -> Stores:
+    def open(
+        cls,
+        database_url: str,
+        *,
+        audit_key: bytes,
+        master_key: Callable[[], bytes] = _no_master_key,
+        upgrade: bool = True,
+    ) -> Stores:
         db = Database(database_url)
         if upgrade:
             db.upgrade()
@@ -39,6 +54,7 @@ class Stores:
             computes=ComputeStore(db),
             environments=EnvironmentStore(db),
             jobs=JobStore(db),
+            vaults=VaultStore(db, master_key),
         )
 
     def close(self) -> None:

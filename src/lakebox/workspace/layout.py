@@ -96,6 +96,10 @@ class WorkspaceLayout:
         return self.private_dir / "audit.key"
 
     @property
+    def master_key_file(self) -> Path:
+        return self.private_dir / "master.key"
+
+    @property
     def database_url_file(self) -> Path:
         return self.private_dir / "database_url"
 

@@ -16,6 +16,7 @@ from lakebox.errors import BadRequestError, ConflictError, NotFoundError, Valida
 from lakebox.security.actions import WORKSPACE_WRITE
 from lakebox.security.bootstrap import OWNER_TOKEN_NAME, ensure_defaults
 from lakebox.store.stores import Stores
+from lakebox.vault.crypto import load_master_key
 from lakebox.workspace.layout import CONFIG_FILE, WorkspaceLayout, write_atomic, write_private
 from lakebox.workspace.mlflow_store import prepare_mlflow_store
 from lakebox.workspace.registry import RegistryEntry, WorkspaceRegistry
@@ -23,7 +24,11 @@ from lakebox.workspace.registry import RegistryEntry, WorkspaceRegistry
 
 def open_stores(layout: WorkspaceLayout) -> Stores:
     """Open the workspace's metadata database, applying pending migrations."""
-    return Stores.open(layout.database_url(), audit_key=layout.audit_key_file.read_bytes())
+    return Stores.open(
+        layout.database_url(),
+        audit_key=layout.audit_key_file.read_bytes(),
+        master_key=lambda: load_master_key(layout.master_key_file),
+    )
 
 
 def create_workspace(
