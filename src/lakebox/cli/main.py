@@ -20,7 +20,7 @@ from typing import Annotated
 import typer
 
 from lakebox import __version__
-from lakebox.cli import audit, compute, identity, job, login, role, server, vault, workspace
+from lakebox.cli import audit, compute, datastore, identity, job, login, role, server, vault, workspace
 from lakebox.cli.output import err_console
 from lakebox.errors import (
     AuthenticationError,
@@ -57,6 +57,7 @@ app = typer.Typer(
 app.add_typer(workspace.app, name="workspace")
 app.add_typer(server.app, name="server")
 app.add_typer(compute.app, name="compute")
+app.add_typer(datastore.app, name="datastore")
 app.add_typer(job.app, name="job")
 app.add_typer(audit.app, name="audit")
 app.add_typer(identity.app, name="identity")

@@ -3,6 +3,7 @@
 from lakebox.entities.audit import AuditEntry, AuditOutcome, AuditVerification
 from lakebox.entities.authorization import RoleAssignment, RoleAssignmentCreate, RoleDefinition
 from lakebox.entities.compute import ComputeCluster
+from lakebox.entities.datastore import AzureBlobDatastore, AzureDataLakeGen2Datastore, Datastore
 from lakebox.entities.environment import Environment
 from lakebox.entities.identity import (
     CreatedToken,
@@ -21,9 +22,12 @@ __all__ = [
     "AuditEntry",
     "AuditOutcome",
     "AuditVerification",
+    "AzureBlobDatastore",
+    "AzureDataLakeGen2Datastore",
     "Command",
     "ComputeCluster",
     "CreatedToken",
+    "Datastore",
     "Environment",
     "Identity",
     "IdentityCreate",

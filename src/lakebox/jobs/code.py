@@ -40,11 +40,16 @@ def _ignored(relative: str, patterns: list[str]) -> bool:
 
 
 def pack(folder: Path, *, honour_ignore_files: bool = True) -> bytes:
-    """A gzipped tar of ``folder`` (without ignored files, for code); refuses archives over 200 MiB."""
-    if not folder.is_dir():
-        raise NotFoundError(f"folder {folder} does not exist")
-    patterns = ignore_patterns(folder) if honour_ignore_files else []
+    """A gzipped tar of ``folder`` (without ignored files, for code), or of one file; refuses archives
+    over 200 MiB."""
+    if not folder.exists():
+        raise NotFoundError(f"{folder} does not exist")
     buffer = io.BytesIO()
+    if folder.is_file():
+        with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+            tar.add(folder, arcname=folder.name, recursive=False)
+        return buffer.getvalue()
+    patterns = ignore_patterns(folder) if honour_ignore_files else []
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
         for root, dirs, files in os.walk(folder):
             base = Path(root).relative_to(folder)

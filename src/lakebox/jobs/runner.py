@@ -12,6 +12,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 from lakebox.compute.sizes import DEFAULT_SIZE, VmSize, vm_size
 from lakebox.entities import Input, Job, JobCreate, JobStatus, Principal
@@ -22,6 +23,9 @@ from lakebox.jobs import code, process
 from lakebox.jobs.io import allocate_output, resolve_input
 from lakebox.jobs.templating import render
 from lakebox.jobs.tracking import JobTracking
+from lakebox.lake import delta
+from lakebox.lake.datastores import lake_resolver
+from lakebox.lake.uris import LakeResolver
 from lakebox.security.bootstrap import SYSTEM_IDENTITY_NAME
 from lakebox.server.process import pid_alive
 from lakebox.store.stores import Stores
@@ -31,6 +35,13 @@ _logger = logging.getLogger(__name__)
 LOCAL_COMPUTE = "local"
 _POLL_SECONDS = 0.1
 _CANCEL_GRACE_SECONDS = 10
+
+
+class StagedInput(TypedDict):
+    """An input laid out for the job before it starts: a private copy, or one version of a Delta table."""
+
+    source: str
+    delta_version: int | None
 
 
 @dataclass(frozen=True)
@@ -71,8 +82,9 @@ class JobRunner:
         if spec.code_id:
             code.snapshot(self._layout.code_dir, spec.code_id)
         job_dir = self._layout.jobs_dir / name
-        inputs, staged = self._inputs(spec, job_dir)
-        outputs = {key: allocate_output(self._layout, name, key, out) for key, out in spec.outputs.items()}
+        lake = lake_resolver(self._stores, self._layout)
+        inputs, staged = self._inputs(spec, job_dir, lake)
+        outputs = {key: allocate_output(lake, name, key, out) for key, out in spec.outputs.items()}
         command = render(spec.command, inputs, {key: out.local_path for key, out in outputs.items()})
         self._stores.jobs.create(
             name=name,
@@ -92,17 +104,24 @@ class JobRunner:
         name = (compute or LOCAL_COMPUTE).removeprefix("azureml:")
         return LOCAL_COMPUTE if name == LOCAL_COMPUTE else self._stores.computes.get(name).name
 
-    def _inputs(self, spec: JobCreate, job_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
-        """Input values for the command, and the copies to make for ``download`` inputs (target -> source)."""
-        values, staged = {}, {}
+    def _inputs(
+        self, spec: JobCreate, job_dir: Path, lake: LakeResolver
+    ) -> tuple[dict[str, str], dict[str, StagedInput]]:
+        """Input values for the command, and what to lay out for the job before it starts (by target)."""
+        values: dict[str, str] = {}
+        staged: dict[str, StagedInput] = {}
         for key, value in spec.inputs.items():
             if not isinstance(value, Input):
                 values[key] = str(value)
                 continue
-            path = resolve_input(self._layout, self._stores.jobs, key, value)
-            if value.mode == "download":
+            path = resolve_input(lake, self._stores.jobs, key, value)
+            if value.type != "mlflow_model" and delta.is_delta_table(path):
                 target = job_dir / "inputs" / key / path.name
-                staged[str(target)] = str(path)
+                staged[str(target)] = {"source": str(path), "delta_version": delta.open_table(path).version()}
+                path = target
+            elif value.mode == "download":
+                target = job_dir / "inputs" / key / path.name
+                staged[str(target)] = {"source": str(path), "delta_version": None}
                 path = target
             values[key] = str(path)
         return values, staged
@@ -172,8 +191,11 @@ class JobRunner:
         with open(log, "a") as log_stream:
             python = ensure_built(_environment(spec)[1], log_stream.write)
         workdir = self._workdir(spec, job_dir)
-        for target, source in extra.get("staged_inputs", {}).items():
-            _copy(Path(source), Path(target))
+        for target, staged in extra.get("staged_inputs", {}).items():
+            if staged["delta_version"] is not None:
+                delta.materialize_snapshot(staged["source"], Path(target), staged["delta_version"])
+            else:
+                _copy(Path(staged["source"]), Path(target))
         for output in job.outputs.values():
             folder = Path(output.local_path)
             (folder.parent if output.type == "uri_file" else folder).mkdir(parents=True, exist_ok=True)

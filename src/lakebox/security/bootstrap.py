@@ -1,4 +1,4 @@
-"""Default identities and role assignments of a workspace, created once and checked on every start."""
+"""Defaults of a workspace (datastore, identities, role assignments), created once and checked on every start."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ OWNER_TOKEN_NAME = "owner"
 
 
 def ensure_defaults(stores: Stores, workspace: Workspace) -> None:
-    """Give the creator (holder of the owner token) and the system-assigned identity their roles.
+    """Register the default datastore; give the creator (holder of the owner token) and the
+    system-assigned identity their roles.
 
-    Runs only while the workspace has no role assignment at all, so choices made later stand.
+    Roles are given only while the workspace has no role assignment at all, so choices made later stand.
     """
+    stores.datastores.ensure_default()
     if stores.authorization.assignments():
         return
     scope = workspace.resource_id

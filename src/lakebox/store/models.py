@@ -12,6 +12,7 @@ from lakebox.entities import (
     AuditEntry,
     AuditOutcome,
     ComputeCluster,
+    Datastore,
     Environment,
     Identity,
     IdentityKind,
@@ -150,6 +151,17 @@ class ComputeRow(Base):
         return ComputeCluster.model_validate(
             {**self.spec, "provisioning_state": "Succeeded", "created_at": self.created_at}
         )
+
+
+class DatastoreRow(Base):
+    __tablename__ = "datastores"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def to_entity(self) -> Datastore:
+        return Datastore.model_validate({**self.spec, "name": self.name})
 
 
 class EnvironmentRow(Base):

@@ -9,6 +9,7 @@ from lakebox.errors import LakeboxError
 from lakebox.store.audit import AuditStore
 from lakebox.store.authorization import AuthorizationStore
 from lakebox.store.computes import ComputeStore
+from lakebox.store.datastores import DatastoreStore
 from lakebox.store.db import Database
 from lakebox.store.environments import EnvironmentStore
 from lakebox.store.identities import IdentityStore
@@ -29,6 +30,7 @@ class Stores:
     audit: AuditStore
     authorization: AuthorizationStore
     computes: ComputeStore
+    datastores: DatastoreStore
     environments: EnvironmentStore
     jobs: JobStore
     vaults: VaultStore
@@ -52,6 +54,7 @@ class Stores:
             audit=AuditStore(db, audit_key),
             authorization=AuthorizationStore(db),
             computes=ComputeStore(db),
+            datastores=DatastoreStore(db),
             environments=EnvironmentStore(db),
             jobs=JobStore(db),
             vaults=VaultStore(db, master_key),

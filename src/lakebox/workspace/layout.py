@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lakebox.entities import WorkspaceConfig
+from lakebox.entities.datastore import DEFAULT_DATASTORE
 from lakebox.errors import NotFoundError
 
 CONFIG_FILE = "config.json"
-DEFAULT_DATASTORE = "workspaceblobstore"
 
 
 @dataclass(frozen=True)

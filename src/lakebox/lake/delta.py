@@ -1,0 +1,166 @@
+"""Delta tables on the lake, through delta-rs: read (with time travel), write, merge and history.
+
+Every engine in lakebox reads and writes the same tables: these functions, Spark's ``delta``
+format (see ``lakebox.spark``) and job inputs, which see a clean snapshot of one version. A write
+is one Delta commit: if it fails, the table stays at its previous version.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import pyarrow as pa
+from deltalake import DeltaTable, write_deltalake
+from deltalake.exceptions import DeltaError, SchemaMismatchError, TableNotFoundError
+
+from lakebox.errors import BadRequestError, NotFoundError, ValidationError
+
+DELTA_LOG = "_delta_log"
+WriteMode = Literal["append", "overwrite", "error", "ignore"]
+
+
+def is_delta_table(path: str | Path) -> bool:
+    return (Path(path) / DELTA_LOG).is_dir()
+
+
+def open_table(path: str | Path, version: int | None = None, timestamp: datetime | str | None = None) -> DeltaTable:
+    """The table at ``path`` (a local folder), at its latest version, a ``version`` or a ``timestamp``."""
+    if not is_delta_table(path):
+        reason = "does not exist" if not Path(path).exists() else f"is not a Delta table (no {DELTA_LOG} folder)"
+        raise NotFoundError(f"{path} {reason}")
+    try:
+        table = DeltaTable(str(path), version=version)
+        if timestamp is not None:
+            table.load_as_version(timestamp)
+    except TableNotFoundError as exc:
+        raise NotFoundError(f"{path} is not a Delta table: {exc}") from exc
+    except DeltaError as exc:
+        wanted = f"version {version}" if version is not None else f"timestamp {timestamp}"
+        raise NotFoundError(f"{path} has no {wanted}: {exc}") from exc
+    return table
+
+
+def read_table(
+    path: str | Path,
+    *,
+    version: int | None = None,
+    timestamp: datetime | str | None = None,
+    columns: Sequence[str] | None = None,
+) -> pa.Table:
+    """The table's rows as Arrow (``.to_pandas()`` for a DataFrame)."""
+    table = open_table(path, version, timestamp)
+    return table.to_pyarrow_table(columns=list(columns) if columns is not None else None)
+
+
+def write_table(
+    path: str | Path,
+    data: Any,
+    *,
+    mode: WriteMode = "error",
+    partition_by: Sequence[str] | None = None,
+    schema_mode: Literal["merge", "overwrite"] | None = None,
+) -> int:
+    """Write Arrow or pandas data as one commit; returns the new version.
+
+    ``append`` must match the table's schema unless ``schema_mode="merge"`` adds the new columns;
+    ``overwrite`` replaces the rows (and with ``schema_mode="overwrite"`` the schema).
+    """
+    Path(path).mkdir(parents=True, exist_ok=True)
+    try:
+        write_deltalake(
+            str(path),
+            _arrow(data),
+            mode=mode,
+            partition_by=list(partition_by) if partition_by else None,
+            schema_mode=schema_mode,
+        )
+    except SchemaMismatchError as exc:
+        raise ValidationError(
+            f"the data does not match the schema of Delta table {path}: {exc} "
+            "(write with schema_mode='merge' to add columns, or mode='overwrite' with schema_mode='overwrite')"
+        ) from exc
+    except DeltaError as exc:
+        if "already exists" in str(exc):
+            raise BadRequestError(f"Delta table {path} exists; write with mode='append' or 'overwrite'") from exc
+        raise
+    return open_table(path).version()
+
+
+def merge_table(
+    path: str | Path,
+    data: Any,
+    on: Sequence[str],
+    *,
+    update: bool = True,
+    insert: bool = True,
+    delete_missing: bool = False,
+) -> dict[str, Any]:
+    """Upsert ``data`` into the table by the key columns ``on``; returns delta-rs's merge metrics.
+
+    Matching rows are updated (``update``), new keys inserted (``insert``), and with
+    ``delete_missing`` target rows whose key is absent from ``data`` are deleted.
+    """
+    if not on:
+        raise BadRequestError("a merge needs at least one key column in 'on'")
+    source = _arrow(data)
+    missing = [key for key in on if key not in source.column_names]
+    if missing:
+        raise ValidationError(f"merge keys {missing} are not columns of the data ({source.column_names})")
+    predicate = " AND ".join(f"target.`{key}` = source.`{key}`" for key in on)
+    merger = open_table(path).merge(source, predicate=predicate, source_alias="source", target_alias="target")
+    if update:
+        merger = merger.when_matched_update_all()
+    if insert:
+        merger = merger.when_not_matched_insert_all()
+    if delete_missing:
+        merger = merger.when_not_matched_by_source_delete()
+    try:
+        return dict(merger.execute())
+    except SchemaMismatchError as exc:
+        raise ValidationError(f"the data does not match the schema of Delta table {path}: {exc}") from exc
+
+
+def history(path: str | Path, limit: int | None = None) -> list[dict[str, Any]]:
+    """Commits, newest first: version, timestamp, operation, its parameters and metrics."""
+    return open_table(path).history(limit)
+
+
+def snapshot_files(path: str | Path, version: int | None = None) -> list[Path]:
+    """The data files that make up one version of the table."""
+    return [Path(uri.removeprefix("file://")) for uri in open_table(path, version).file_uris()]
+
+
+def materialize_snapshot(path: str | Path, target: Path, version: int | None = None) -> int:
+    """Lay one version out in ``target`` as plain Parquet files (hard links where possible).
+
+    Readers that know nothing of Delta (``pandas.read_parquet(folder)``) then see exactly that
+    version, not files a later overwrite left behind. Returns the version laid out.
+    """
+    table = open_table(path, version)
+    root = Path(path).resolve()
+    target.mkdir(parents=True, exist_ok=True)
+    for uri in table.file_uris():
+        source = Path(uri.removeprefix("file://")).resolve()
+        destination = target / source.relative_to(root)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source, destination)
+        except OSError:
+            shutil.copy2(source, destination)
+    return table.version()
+
+
+def _arrow(data: Any) -> pa.Table:
+    if isinstance(data, pa.Table):
+        return data
+    if isinstance(data, pd.DataFrame):
+        return pa.Table.from_pandas(data, preserve_index=False)
+    if isinstance(data, pa.RecordBatch) or hasattr(data, "__arrow_c_stream__"):
+        return pa.table(data)
+    raise ValidationError(f"cannot write {type(data).__name__}: give an Arrow table or a pandas DataFrame")
