@@ -20,7 +20,7 @@ from typing import Annotated
 import typer
 
 from lakebox import __version__
-from lakebox.cli import audit, compute, datastore, identity, job, login, role, server, vault, workspace
+from lakebox.cli import audit, compute, datastore, identity, job, login, role, server, sql, vault, workspace
 from lakebox.cli.output import err_console
 from lakebox.errors import (
     AuthenticationError,
@@ -63,6 +63,8 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(identity.app, name="identity")
 app.add_typer(role.app, name="role")
 app.add_typer(vault.vault_app, name="vault")
+app.add_typer(sql.app, name="sql")
+app.add_typer(sql.login_app, name="sql-login")
 app.add_typer(vault.secret_app, name="secret")
 app.command("login")(login.login)
 app.command("logout")(login.logout)
@@ -84,9 +86,20 @@ def _root(
     """Options that apply to every command."""
 
 
+def _sql_shorthand(args: list[str]) -> list[str]:
+    """``lakebox sql "SELECT ..."`` is ``lakebox sql query "SELECT ..."``."""
+    position = next((i for i, arg in enumerate(args) if not arg.startswith("-")), None)
+    if position is None or args[position] != "sql" or position + 1 >= len(args):
+        return args
+    following = args[position + 1]
+    if following.startswith("-") or following in {command.name for command in sql.app.registered_commands}:
+        return args
+    return [*args[: position + 1], "query", *args[position + 1 :]]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code (also used by tests)."""
-    args = sys.argv[1:] if argv is None else argv
+    args = _sql_shorthand(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     try:
         app(args=args, prog_name="lakebox")  # standalone: usage errors print themselves and exit 2

@@ -57,7 +57,8 @@ def master_key() -> None:
     console.print(new_master_key(), soft_wrap=True)
 
 
-def _read_value(value: str | None, file: Path | None) -> str:
+def read_value(value: str | None, file: Path | None, prompt: str = "Secret value") -> str:
+    """A secret from ``--value``, a file, or stdin (a hidden prompt on a terminal)."""
     if value is not None and file is not None:
         raise BadRequestError("give --value or --file, not both")
     if value is not None:
@@ -65,7 +66,7 @@ def _read_value(value: str | None, file: Path | None) -> str:
     if file is not None:
         return file.read_text().removesuffix("\n")
     if sys.stdin.isatty():
-        return str(typer.prompt("Secret value", hide_input=True))
+        return str(typer.prompt(prompt, hide_input=True))
     return sys.stdin.read().removesuffix("\n")
 
 
@@ -85,7 +86,7 @@ def set_secret(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Set a new version of a secret (value from --value, --file, or stdin / a hidden prompt)."""
-    secret = _read_value(value, file)
+    secret = read_value(value, file)
     with workspace.client() as client:
         render(client.secrets.set(vault, name, secret, content_type=content_type), output, columns=SECRET_COLUMNS)
 

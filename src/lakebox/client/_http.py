@@ -16,24 +16,28 @@ DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 
 
 class ApiClient:
-    """Talks to one server at ``base_url`` with tokens from ``credential`` for ``scope``."""
+    """Talks to one server at ``base_url`` with tokens from ``credential`` for ``scope``, or as a SQL
+    ``login`` (name, password) with HTTP Basic, which only the warehouse's routes accept."""
 
     def __init__(
         self,
         base_url: str,
-        credential: TokenCredential,
+        credential: TokenCredential | None,
         scope: str,
         *,
         transport: httpx.BaseTransport | None = None,
         verify: ssl.SSLContext | bool = True,
+        login: tuple[str, str] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self._login = httpx.BasicAuth(*login) if login else None
         self._credential = credential
         self._scope = scope
         self._token: AccessToken | None = None
         self._http = httpx.Client(base_url=self.base_url, transport=transport, timeout=DEFAULT_TIMEOUT, verify=verify)
 
     def token(self) -> str:
+        assert self._credential is not None, "a client without a credential signs in as a SQL login"
         if self._token is None or self._token.expires_on - _REFRESH_MARGIN_SECONDS <= time.time():
             self._token = self._credential.get_token(self._scope)
         return self._token.token
@@ -50,17 +54,21 @@ class ApiClient:
     ) -> Any:
         """Send one API call; returns the decoded JSON body or raises the server's error class."""
         params = {k: v for k, v in (params or {}).items() if v is not None}
-        headers = {"Authorization": f"Bearer {self.token()}"}
+        headers = {} if self._login else {"Authorization": f"Bearer {self.token()}"}
         if content_type:
             headers["Content-Type"] = content_type
         try:
-            response = self._http.request(method, path, json=json, params=params, headers=headers, content=content)
+            response = self._http.request(
+                method, path, json=json, params=params, headers=headers, content=content, auth=self._login
+            )
         except httpx.TransportError as exc:
             raise UnavailableError(f"cannot reach the lakebox server at {self.base_url}: {exc}") from exc
         if response.is_success:
-            if response.headers.get("content-type", "").startswith("application/gzip"):
-                return response.content
-            return response.json() if response.content else None
+            if not response.content:
+                return None
+            if response.headers.get("content-type", "").startswith("application/json"):
+                return response.json()
+            return response.content  # archives, Arrow streams
         try:
             body: Any = response.json()
         except ValueError:

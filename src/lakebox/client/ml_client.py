@@ -19,6 +19,7 @@ from lakebox.client.environments import EnvironmentOperations
 from lakebox.client.identities import IdentityOperations
 from lakebox.client.jobs import JobOperations
 from lakebox.client.vaults import SecretOperations, VaultOperations
+from lakebox.client.warehouse import WarehouseOperations
 from lakebox.client.workspaces import WorkspaceOperations
 from lakebox.entities import WorkspaceConfig
 from lakebox.entities.workspace import workspace_resource_id
@@ -82,6 +83,7 @@ class MLClient:
         self.role_definitions = RoleDefinitionOperations(self._api)
         self.vaults = VaultOperations(self._api)
         self.secrets = SecretOperations(self._api)
+        self.warehouse = WarehouseOperations(self._api)
 
     @classmethod
     def from_config(

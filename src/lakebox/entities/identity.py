@@ -12,6 +12,7 @@ class IdentityKind(StrEnum):
     USER = "user"
     SERVICE_PRINCIPAL = "service_principal"
     MANAGED_IDENTITY = "managed_identity"
+    SQL_LOGIN = "sql_login"  # a name and password for the SQL warehouse only
 
 
 class Identity(BaseModel):

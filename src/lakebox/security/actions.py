@@ -59,6 +59,8 @@ SECRETS_READ_METADATA = "lakebox/workspaces/vaults/secrets/readMetadata/action"
 BLOBS_READ = "lakebox/workspaces/datastores/blobs/read"
 BLOBS_WRITE = "lakebox/workspaces/datastores/blobs/write"
 BLOBS_DELETE = "lakebox/workspaces/datastores/blobs/delete"
+WAREHOUSE_READ = "lakebox/workspaces/warehouse/tables/read"
+WAREHOUSE_WRITE = "lakebox/workspaces/warehouse/tables/write"
 ENDPOINT_SCORE = "lakebox/workspaces/onlineEndpoints/score/action"
 
 

@@ -62,6 +62,16 @@ BUILTIN_ROLES: dict[str, RoleDefinition] = {
             data_actions=["lakebox/workspaces/datastores/blobs/read"],
         ),
         _role(
+            "Warehouse Data Contributor",
+            "Query the SQL warehouse and create, load and change its tables (as a SQL admin does).",
+            data_actions=["lakebox/workspaces/warehouse/tables/*"],
+        ),
+        _role(
+            "Warehouse Data Reader",
+            "Query the SQL warehouse; change nothing in it.",
+            data_actions=["lakebox/workspaces/warehouse/tables/read"],
+        ),
+        _role(
             "AzureML Endpoint Scorer",
             "Score online endpoints with an identity token (aml_token auth) and read them.",
             actions=["lakebox/workspaces/onlineEndpoints/read", "lakebox/workspaces/onlineEndpoints/score/action"],
@@ -69,5 +79,10 @@ BUILTIN_ROLES: dict[str, RoleDefinition] = {
     )
 }
 # What the workspace's creator holds, and what its system-assigned identity (jobs, deployments) holds.
-CREATOR_ROLES = ("Owner", "Key Vault Secrets Officer", "Storage Blob Data Contributor")
-SYSTEM_IDENTITY_ROLES = ("AzureML Data Scientist", "Key Vault Secrets User", "Storage Blob Data Contributor")
+CREATOR_ROLES = ("Owner", "Key Vault Secrets Officer", "Storage Blob Data Contributor", "Warehouse Data Contributor")
+SYSTEM_IDENTITY_ROLES = (
+    "AzureML Data Scientist",
+    "Key Vault Secrets User",
+    "Storage Blob Data Contributor",
+    "Warehouse Data Reader",
+)

@@ -7,6 +7,8 @@ route or the MLflow app runs; anything else gets a 401 that says what was wrong.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from http.cookies import SimpleCookie
 from typing import Any
 
@@ -27,6 +29,8 @@ SESSION_COOKIE = "lakebox_session"
 OPEN_PATHS = frozenset({"/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
 # These authenticate by their own secret (a one-time code, X-IDENTITY-HEADER), not a bearer token.
 SELF_AUTHENTICATING_PATHS = frozenset({"/login", "/msi/token"})
+# SQL logins (name and password, HTTP Basic) authenticate here, as they do on a Synapse SQL endpoint.
+WAREHOUSE_PREFIX = "/api/v1/warehouse/"
 
 
 def bearer_token(headers: Headers) -> str | None:
@@ -39,6 +43,20 @@ def bearer_token(headers: Headers) -> str | None:
     if SESSION_COOKIE in cookie:
         return cookie[SESSION_COOKIE].value
     return None
+
+
+def sql_login(headers: Headers, path: str) -> tuple[str, str] | None:
+    """The name and password of ``Authorization: Basic``, accepted on the SQL warehouse's routes only."""
+    scheme, _, value = headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic" or not path.startswith(WAREHOUSE_PREFIX):
+        return None
+    try:
+        name, separator, password = base64.b64decode(value.strip(), validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        raise AuthenticationError("the Basic credentials are not valid base64 of name:password") from None
+    if not separator:
+        raise AuthenticationError("the Basic credentials are not valid base64 of name:password")
+    return name, password
 
 
 class AuthMiddleware:
@@ -79,14 +97,20 @@ class AuthMiddleware:
         await self._authenticate(scope, receive, count_failures)
 
     async def _authenticate(self, scope: Scope, receive: Receive, send: Send) -> None:
-        token = bearer_token(Headers(scope=scope))
+        headers = Headers(scope=scope)
+        token = bearer_token(headers)
         try:
-            if token is None:
+            if token is None and (login := sql_login(headers, scope["path"])) is not None:
+                principal = await anyio.to_thread.run_sync(self.context.stores.identities.authenticate_password, *login)
+            elif token is None:
                 raise AuthenticationError(
                     "this call needs a bearer token: send 'Authorization: Bearer <token>' "
                     "(the SDK and CLI send the workspace owner's token; MLflow clients need MLFLOW_TRACKING_TOKEN)"
                 )
-            principal = await anyio.to_thread.run_sync(self.context.stores.identities.authenticate, hash_token(token))
+            else:
+                principal = await anyio.to_thread.run_sync(
+                    self.context.stores.identities.authenticate, hash_token(token)
+                )
         except AuthenticationError as exc:
             response = JSONResponse(exc.to_dict(), status_code=401, headers={"WWW-Authenticate": "Bearer"})
             await response(scope, receive, send)

@@ -13,6 +13,7 @@ from starlette.requests import Request
 
 from lakebox.entities import Workspace
 from lakebox.errors import UnavailableError
+from lakebox.lake.warehouse import Warehouse
 from lakebox.security.authorizer import Authorizer
 
 if TYPE_CHECKING:
@@ -59,6 +60,22 @@ class ServerContext:
     workspace: Workspace
     browser_codes: BrowserCodes = field(default_factory=BrowserCodes)
     job_runner: JobRunner | None = None
+    _warehouse: Warehouse | None = None
+    _warehouse_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def warehouse(self) -> Warehouse:
+        """The SQL warehouse, opened on first use (the server is the only process that opens it)."""
+        with self._warehouse_lock:
+            if self._warehouse is None:
+                self._warehouse = Warehouse(self.layout.warehouse_file)
+            return self._warehouse
+
+    def close(self) -> None:
+        with self._warehouse_lock:
+            if self._warehouse is not None:
+                self._warehouse.close()
+                self._warehouse = None
 
     @property
     def runner(self) -> JobRunner:

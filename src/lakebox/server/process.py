@@ -215,6 +215,7 @@ def run_server(layout: WorkspaceLayout, listen: Listen | None = None) -> None:
             context.job_runner.stop()
             if (current := read_record(layout)) is not None and current.pid == os.getpid():
                 layout.server_record_file.unlink(missing_ok=True)
+            context.close()
             stores.close()
 
 

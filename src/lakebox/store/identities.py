@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime
 
 from sqlalchemy import select
 
 from lakebox.entities import CreatedToken, Identity, IdentityKind, Principal, TokenInfo
-from lakebox.errors import AuthenticationError, NotFoundError
+from lakebox.errors import AuthenticationError, BadRequestError, NotFoundError, ValidationError
+from lakebox.security.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
 from lakebox.security.tokens import hash_token, mint_secret, mint_token
 from lakebox.store.db import Database
-from lakebox.store.models import ApiTokenRow, IdentityGrantRow, IdentityRow
+from lakebox.store.models import ApiTokenRow, IdentityGrantRow, IdentityRow, PasswordRow
 from lakebox.store.types import utcnow
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return hash_password("lakebox-no-such-login")
 
 
 class IdentityStore:
@@ -141,6 +148,35 @@ class IdentityStore:
             if grant is None:
                 raise NotFoundError(f"identity grant {grant_id!r} not found")
             grant.revoked_at = grant.revoked_at or utcnow()
+
+    def set_password(self, identity_id: str, password: str) -> None:
+        """Set (or change) the password of a SQL login."""
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise ValidationError(f"a SQL login password needs at least {MIN_PASSWORD_LENGTH} characters")
+        with self._db.write_lock, self._db.session() as session:
+            identity = session.get(IdentityRow, identity_id)
+            if identity is None or identity.kind != IdentityKind.SQL_LOGIN:
+                raise BadRequestError("only SQL logins have passwords")
+            row = session.get(PasswordRow, identity_id)
+            if row is None:
+                session.add(PasswordRow(identity_id=identity_id, password_hash=hash_password(password)))
+            else:
+                row.password_hash = hash_password(password)
+
+    def authenticate_password(self, name: str, password: str) -> Principal:
+        """The SQL login ``name`` if ``password`` is its password; one 401 message for every failure."""
+        with self._db.session() as session:
+            found = session.execute(
+                select(IdentityRow, PasswordRow.password_hash)
+                .join(PasswordRow, PasswordRow.identity_id == IdentityRow.id)
+                .where(IdentityRow.name == name)
+            ).one_or_none()
+        # Hash even for unknown logins, so timing does not tell which logins exist.
+        stored = found[1] if found is not None else _dummy_hash()
+        if not verify_password(password, stored) or found is None:
+            raise AuthenticationError(f"login failed for SQL login {name!r}: wrong name or password")
+        identity = found[0]
+        return Principal(identity_id=identity.id, name=identity.name, kind=IdentityKind.SQL_LOGIN, token_id="password")
 
     def authenticate(self, token_digest: str) -> Principal:
         """The principal whose live token hashes to ``token_digest``; 401 for anything else."""

@@ -70,6 +70,16 @@ class IdentityRow(Base):
         return Identity(id=self.id, name=self.name, kind=IdentityKind(self.kind), created_at=self.created_at)
 
 
+class PasswordRow(Base):
+    """The password hash of a SQL login (see ``lakebox.security.passwords``)."""
+
+    __tablename__ = "passwords"
+
+    identity_id: Mapped[str] = mapped_column(ForeignKey("identities.id", ondelete="CASCADE"), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
 class ApiTokenRow(Base):
     __tablename__ = "api_tokens"
 

@@ -23,6 +23,7 @@ class WorkspaceLayout:
     mlflow/mlflow.db         MLflow tracking and model registry store
     mlflow/artifacts/        MLflow artifact root, served through the workspace server
     datastores/workspaceblobstore/   the default datastore
+    warehouse/warehouse.duckdb       the SQL warehouse (served by the workspace server only)
     jobs/<name>/             a job's code snapshot and user_logs/std_log.txt
     .lakebox/                private runtime state (0700): server record, lock, log, keys, tokens, code
     """
@@ -56,6 +57,10 @@ class WorkspaceLayout:
     @property
     def default_datastore_dir(self) -> Path:
         return self.datastores_dir / DEFAULT_DATASTORE
+
+    @property
+    def warehouse_file(self) -> Path:
+        return self.root / "warehouse" / "warehouse.duckdb"
 
     @property
     def jobs_dir(self) -> Path:

@@ -47,6 +47,8 @@ def create_identity(
         raise BadRequestError(
             "managed identities are created by lakebox, not by hand; create a user or service_principal"
         )
+    if body.kind is IdentityKind.SQL_LOGIN:
+        raise BadRequestError("SQL logins need a password: create them with `lakebox sql-login create`")
     return get_context(request).stores.identities.create(body.name, body.kind)
 
 

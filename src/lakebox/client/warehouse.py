@@ -1,0 +1,99 @@
+"""``ml_client.warehouse``: SQL on the workspace's warehouse, and loading data into its tables.
+
+:meth:`WarehouseOperations.connect` gives the same operations to a SQL login (name and password)
+instead of an identity, as the ``synapsesql`` Spark data source uses them.
+"""
+
+from __future__ import annotations
+
+import ssl
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv
+import pyarrow.parquet
+
+from lakebox.client._http import ApiClient
+from lakebox.entities.warehouse import ARROW_STREAM, LoadResult, SqlLoginCreate, WarehouseTable
+from lakebox.errors import ValidationError
+from lakebox.lake import delta
+from lakebox.lake.warehouse import LoadMode
+
+
+class WarehouseOperations:
+    def __init__(self, api: ApiClient) -> None:
+        self._api = api
+
+    @classmethod
+    def connect(
+        cls, endpoint: str, user: str, password: str, *, verify: ssl.SSLContext | bool = True
+    ) -> WarehouseOperations:
+        """Operations as the SQL login ``user`` on the server at ``endpoint``."""
+        return cls(ApiClient(endpoint, None, "", verify=verify, login=(user, password)))
+
+    def query(self, sql: str) -> pa.Table:
+        """Run one SQL statement; its result as Arrow (``.to_pandas()`` for a DataFrame)."""
+        return _read_stream(self._api.request("POST", "/api/v1/warehouse/query", json={"query": sql}))
+
+    def read_table(self, table: str) -> pa.Table:
+        """Every row of ``schema.table``."""
+        return _read_stream(self._api.request("GET", f"/api/v1/warehouse/tables/{quote(table)}"))
+
+    def tables(self) -> list[WarehouseTable]:
+        return [WarehouseTable.model_validate(t) for t in self._api.request("GET", "/api/v1/warehouse/tables")]
+
+    def load(self, table: str, data: Any, *, mode: LoadMode = "append") -> LoadResult:
+        """Load rows into ``schema.table``: Arrow, a pandas DataFrame, or a CSV/Parquet file or Delta table path."""
+        arrow = _as_arrow(data)
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, arrow.schema) as writer:
+            writer.write_table(arrow)
+        response = self._api.request(
+            "PUT",
+            f"/api/v1/warehouse/tables/{quote(table)}",
+            params={"mode": mode},
+            content=sink.getvalue().to_pybytes(),
+            content_type=ARROW_STREAM,
+        )
+        return LoadResult.model_validate(response)
+
+    def create_login(self, name: str, password: str, role: str = "Warehouse Data Contributor") -> dict[str, str]:
+        """A SQL login (name and password) holding ``role`` on the warehouse."""
+        body = SqlLoginCreate.model_validate({"name": name, "password": password, "role": role})
+        return dict(self._api.request("POST", "/api/v1/warehouse/logins", json=body.model_dump()))
+
+    def change_password(self, name: str, password: str) -> None:
+        self._api.request("PUT", f"/api/v1/warehouse/logins/{quote(name)}/password", json={"password": password})
+
+    def close(self) -> None:
+        self._api.close()
+
+    def __enter__(self) -> WarehouseOperations:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _read_stream(body: bytes) -> pa.Table:
+    return pa.ipc.open_stream(body).read_all()
+
+
+def _as_arrow(data: Any) -> pa.Table:
+    if isinstance(data, pa.Table):
+        return data
+    if isinstance(data, pd.DataFrame):
+        return pa.Table.from_pandas(data, preserve_index=False)
+    if isinstance(data, str | Path):
+        path = Path(data)
+        if delta.is_delta_table(path):
+            return delta.read_table(path)
+        if path.suffix.lower() == ".csv":
+            return pyarrow.csv.read_csv(path)  # type: ignore[attr-defined]
+        if path.suffix.lower() == ".parquet" or path.is_dir():
+            return pyarrow.parquet.read_table(path)  # type: ignore[no-untyped-call]
+        raise ValidationError(f"cannot load {path}: give a .csv or .parquet file, a Parquet folder or a Delta table")
+    raise ValidationError(f"cannot load {type(data).__name__}: give Arrow, a pandas DataFrame or a file path")

@@ -1,0 +1,46 @@
+"""The SQL warehouse's requests and results (query results and loads travel as Arrow IPC streams)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ARROW_STREAM = "application/vnd.apache.arrow.stream"
+
+
+class SqlQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(min_length=1, description="One SQL statement (DuckDB dialect).")
+
+
+class SqlLoginCreate(BaseModel):
+    """A SQL login: a name and password for the warehouse, holding one warehouse role."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,127}$")
+    password: str = Field(repr=False)
+    role: Literal["Warehouse Data Contributor", "Warehouse Data Reader"] = "Warehouse Data Contributor"
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: str = Field(repr=False)
+
+
+class WarehouseTable(BaseModel):
+    schema_name: str = Field(alias="schema")
+    name: str
+    rows: int
+    columns: int
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class LoadResult(BaseModel):
+    table: str
+    rows: int = Field(description="Rows in the table after the load.")
+    loaded: int = Field(description="Rows this load wrote.")

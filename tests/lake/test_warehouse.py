@@ -1,0 +1,95 @@
+"""The SQL warehouse on a real server: loads, queries, SQL logins, read-only callers, and no file access."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from lakebox import (
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    MLClient,
+    PermissionDeniedError,
+    ValidationError,
+)
+from lakebox.cli.main import main as lakebox
+from lakebox.client.warehouse import WarehouseOperations
+from tests.conftest import RunningWorkspace
+
+
+@pytest.fixture
+def ml_client(shared_workspace: RunningWorkspace) -> Iterator[MLClient]:
+    with MLClient(path=shared_workspace.layout.root) as client:
+        yield client
+
+
+def test_load_query_append_and_overwrite(ml_client: MLClient, tmp_path: Path) -> None:
+    frame = pd.DataFrame({"CustomerID": [1, 2, 3], "Age": [25, 47, 70], "Income": [28000.0, 61000.0, None]})
+    assert ml_client.warehouse.load("dbo.Customers", frame, mode="overwrite").rows == 3
+    parquet = tmp_path / "more.parquet"
+    pd.DataFrame({"Age": [33], "CustomerID": [4], "Income": [90000.0]}).to_parquet(parquet)
+    loaded = ml_client.warehouse.load("dbo.Customers", parquet)
+    assert (loaded.table, loaded.loaded, loaded.rows) == ("dbo.Customers", 1, 4)
+    result = ml_client.warehouse.query("SELECT CustomerID, Income FROM dbo.Customers WHERE Age > 30 ORDER BY 1")
+    assert result.to_pydict() == {"CustomerID": [2, 3, 4], "Income": [61000.0, None, 90000.0]}
+    assert ("dbo", "Customers", 4) in {(t.schema_name, t.name, t.rows) for t in ml_client.warehouse.tables()}
+    with pytest.raises(BadRequestError, match=r"cannot load into dbo\.Customers: .*Other"):
+        ml_client.warehouse.load("dbo.Customers", pa.table({"Other": ["x"]}))
+    assert ml_client.warehouse.read_table("dbo.Customers").num_rows == 4  # the failed load changed nothing
+
+
+def test_sql_cannot_touch_the_servers_files(ml_client: MLClient) -> None:
+    with pytest.raises(BadRequestError, match="file system operations are disabled"):
+        ml_client.warehouse.query("SELECT * FROM read_csv('/etc/hostname')")
+    with pytest.raises(BadRequestError, match="configuration has been locked"):
+        ml_client.warehouse.query("SET enable_external_access = true")
+
+
+def test_sql_logins_read_with_the_right_password_only(ml_client: MLClient, shared_workspace: RunningWorkspace) -> None:
+    ml_client.warehouse.load("dbo.Logins", pa.table({"x": [1, 2]}), mode="overwrite")
+    ml_client.warehouse.create_login("analyst", "correct-horse-1", role="Warehouse Data Reader")
+    with WarehouseOperations.connect(shared_workspace.url, "analyst", "correct-horse-1") as analyst:
+        assert analyst.query("SELECT sum(x) AS total FROM dbo.Logins").to_pydict() == {"total": [3]}
+        with pytest.raises(BadRequestError, match="SQL error"):
+            analyst.query("DROP TABLE dbo.Logins")  # read-only: one SELECT, nothing else
+        with pytest.raises(PermissionDeniedError, match="warehouse/tables/write"):
+            analyst.load("dbo.Logins", pa.table({"x": [3]}))
+    started = time.monotonic()
+    with (
+        WarehouseOperations.connect(shared_workspace.url, "analyst", "wrong-password") as intruder,
+        pytest.raises(AuthenticationError, match="login failed for SQL login 'analyst'"),
+    ):
+        intruder.query("SELECT 1")
+    with (
+        WarehouseOperations.connect(shared_workspace.url, "nobody", "wrong-password") as intruder,
+        pytest.raises(AuthenticationError, match="login failed for SQL login 'nobody'"),
+    ):
+        intruder.query("SELECT 1")
+    assert time.monotonic() - started < 5
+    with shared_workspace.http() as owner:
+        basic_elsewhere = owner.get("/api/v1/workspace", headers={"Authorization": "Basic YW5hbHlzdDpjb3JyZWN0"})
+        denied = owner.get("/api/v1/audit", params={"outcome": "denied", "limit": 20}).json()
+    assert basic_elsewhere.status_code == 401
+    assert any(entry["target"].endswith("/warehouse/query") for entry in denied)
+    assert ml_client.warehouse.read_table("dbo.Logins").num_rows == 2
+
+
+def test_weak_passwords_and_duplicate_logins_are_refused(ml_client: MLClient) -> None:
+    with pytest.raises(ValidationError, match="at least 8 characters"):
+        ml_client.warehouse.create_login("shorty", "short")
+    ml_client.warehouse.create_login("dupe_login", "long-enough-1")
+    with pytest.raises(ConflictError):
+        ml_client.warehouse.create_login("dupe_login", "long-enough-2")
+    assert "shorty" not in [i.name for i in ml_client.identities.list()]
+
+
+def test_cli_sql_shorthand(shared_workspace: RunningWorkspace, capsys: pytest.CaptureFixture[str]) -> None:
+    path = ["--path", str(shared_workspace.layout.root)]
+    assert lakebox(["sql", "SELECT 40 + 2 AS answer", "-o", "json", *path]) == 0
+    assert '"answer": 42' in capsys.readouterr().out
