@@ -1,0 +1,103 @@
+"""Spark sessions configured for a lakebox workspace.
+
+:func:`get_session` starts (or returns) a SparkSession with lakebox's ``delta`` and ``synapsesql``
+data sources registered, lake URIs resolvable by them, Python workers running this Python, and
+every listener on 127.0.0.1. ``SparkSession.builder...getOrCreate()`` from this module does the
+same for code written against Synapse's ``spark`` (only its import changes).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import pyspark.sql
+
+from lakebox.client.ml_client import MLClient
+from lakebox.spark import mssparkutils
+from lakebox.spark.delta_source import DeltaDataSource
+from lakebox.spark.lake_env import DATASTORES_VARIABLE, export_datastores
+from lakebox.spark.synapsesql import SynapseSqlDataSource
+
+DEFAULT_MASTER = "local[2]"
+
+
+def get_session(
+    app_name: str = "lakebox",
+    *,
+    master: str | None = None,
+    config: dict[str, str] | None = None,
+    ml_client: MLClient | None = None,
+) -> pyspark.sql.SparkSession:
+    """A SparkSession on ``master`` (``local[2]`` by default) for the workspace of ``ml_client``.
+
+    Without a client: the job's own workspace inside a job, else the local workspace
+    (``config.json`` or the only one).
+    """
+    client = ml_client or MLClient()
+    mssparkutils.credentials.use(client)
+    datastores = export_datastores(client.datastores.list())
+    os.environ["LAKEBOX_ENDPOINT"] = client.base_url  # the synapsesql source's way to the warehouse
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    settings_for_workers = {
+        f"spark.executorEnv.{DATASTORES_VARIABLE}": datastores,
+        "spark.executorEnv.LAKEBOX_ENDPOINT": client.base_url,
+        "spark.executorEnv.PYSPARK_PYTHON": os.environ["PYSPARK_PYTHON"],
+        "spark.driver.host": "127.0.0.1",
+        "spark.driver.bindAddress": "127.0.0.1",
+        "spark.ui.enabled": "false",
+        "spark.sql.shuffle.partitions": "8",
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+    }
+    builder = pyspark.sql.SparkSession.builder.appName(app_name).master(master or DEFAULT_MASTER)
+    for key, value in {**settings_for_workers, **(config or {})}.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("WARN")
+    session.dataSource.register(DeltaDataSource)
+    session.dataSource.register(SynapseSqlDataSource)
+    return session
+
+
+class _Builder:
+    """``SparkSession.builder`` as in pyspark, ending in :func:`get_session`."""
+
+    def __init__(self) -> None:
+        self._app_name = "lakebox"
+        self._master: str | None = None
+        self._config: dict[str, str] = {}
+
+    def appName(self, name: str) -> _Builder:
+        self._app_name = name
+        return self
+
+    def master(self, master: str) -> _Builder:
+        self._master = master
+        return self
+
+    def config(self, key: str | None = None, value: Any = None, conf: Any = None) -> _Builder:
+        if conf is not None:
+            self._config.update(dict(conf.getAll()))
+        if key is not None:
+            self._config[key] = str(value)
+        return self
+
+    def getOrCreate(self) -> pyspark.sql.SparkSession:
+        return get_session(self._app_name, master=self._master, config=self._config)
+
+
+class _SessionClass(type):
+    @property
+    def builder(cls) -> _Builder:
+        return _Builder()
+
+
+class SparkSession(metaclass=_SessionClass):
+    """Stands in for ``pyspark.sql.SparkSession`` in ``SparkSession.builder...getOrCreate()``."""
+
+    @staticmethod
+    def getActiveSession() -> pyspark.sql.SparkSession | None:
+        return pyspark.sql.SparkSession.getActiveSession()

@@ -1,0 +1,31 @@
+"""One real Spark session (local mode) for the module's tests, on the shared workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pyspark.sql
+import pytest
+
+from lakebox import MLClient
+from lakebox.entities import AzureDataLakeGen2Datastore
+from lakebox.spark import get_session
+from tests.conftest import RunningWorkspace
+
+
+@pytest.fixture(scope="session")
+def lake_client(shared_workspace: RunningWorkspace) -> Iterator[MLClient]:
+    """A client of the shared workspace with the seed's data lake container registered."""
+    with MLClient(path=shared_workspace.layout.root) as client:
+        folder = shared_workspace.layout.root / "datalake"
+        client.datastores.create_or_update(
+            AzureDataLakeGen2Datastore(name="datalake", account_name="datalake", filesystem="ml-data", path=str(folder))
+        )
+        yield client
+
+
+@pytest.fixture(scope="session")
+def spark(lake_client: MLClient) -> Iterator[pyspark.sql.SparkSession]:
+    session = get_session("lakebox-tests", ml_client=lake_client)
+    yield session
+    session.stop()
