@@ -14,6 +14,7 @@ from lakebox.client._http import ApiClient
 from lakebox.client.audit import AuditOperations
 from lakebox.client.authorization import RoleAssignmentOperations, RoleDefinitionOperations
 from lakebox.client.compute import ComputeOperations
+from lakebox.client.connections import ConnectionOperations
 from lakebox.client.datastores import DatastoreOperations
 from lakebox.client.environments import EnvironmentOperations
 from lakebox.client.identities import IdentityOperations
@@ -76,6 +77,7 @@ class MLClient:
         self.compute = ComputeOperations(self._api)
         self.environments = EnvironmentOperations(self._api)
         self.datastores = DatastoreOperations(self._api)
+        self.connections = ConnectionOperations(self._api)
         self.jobs = JobOperations(self._api, self.environments)
         self.audit = AuditOperations(self._api)
         self.identities = IdentityOperations(self._api)

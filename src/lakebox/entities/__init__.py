@@ -3,6 +3,7 @@
 from lakebox.entities.audit import AuditEntry, AuditOutcome, AuditVerification
 from lakebox.entities.authorization import RoleAssignment, RoleAssignmentCreate, RoleDefinition
 from lakebox.entities.compute import ComputeCluster
+from lakebox.entities.connection import WorkspaceConnection
 from lakebox.entities.datastore import AzureBlobDatastore, AzureDataLakeGen2Datastore, Datastore
 from lakebox.entities.environment import Environment
 from lakebox.entities.identity import (
@@ -52,6 +53,7 @@ __all__ = [
     "Vault",
     "Workspace",
     "WorkspaceConfig",
+    "WorkspaceConnection",
     "WorkspaceUpdate",
     "command",
 ]

@@ -20,6 +20,7 @@ from lakebox.server.routers import (
     audit,
     authorization,
     computes,
+    connections,
     datastores,
     environments,
     identities,
@@ -72,7 +73,19 @@ def create_app(context: ServerContext, *, allowed_hosts: list[str] | None = None
     def health() -> dict[str, str]:
         return {"status": "ok", "workspace_id": context.workspace.id, "version": LAKEBOX_VERSION}
 
-    routers = (workspace, audit, identities, authorization, computes, datastores, environments, jobs, vaults, warehouse)
+    routers = (
+        workspace,
+        audit,
+        identities,
+        authorization,
+        computes,
+        connections,
+        datastores,
+        environments,
+        jobs,
+        vaults,
+        warehouse,
+    )
     for router in (module.router for module in routers):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(identities.login_router)

@@ -174,6 +174,18 @@ class DatastoreRow(Base):
         return Datastore.model_validate({**self.spec, "name": self.name})
 
 
+class SpecRow(Base):
+    """A named entity of some ``kind`` (connection, linked service) stored as its JSON spec."""
+
+    __tablename__ = "specs"
+
+    kind: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
 class EnvironmentRow(Base):
     __tablename__ = "environments"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from lakebox.entities.connection import WorkspaceConnection
 from lakebox.errors import LakeboxError
 from lakebox.store.audit import AuditStore
 from lakebox.store.authorization import AuthorizationStore
@@ -14,6 +15,7 @@ from lakebox.store.db import Database
 from lakebox.store.environments import EnvironmentStore
 from lakebox.store.identities import IdentityStore
 from lakebox.store.jobs import JobStore
+from lakebox.store.specs import SpecStore
 from lakebox.store.vaults import VaultStore
 from lakebox.store.workspaces import WorkspaceStore
 
@@ -34,6 +36,7 @@ class Stores:
     environments: EnvironmentStore
     jobs: JobStore
     vaults: VaultStore
+    connections: SpecStore[WorkspaceConnection]
 
     @classmethod
     def open(
@@ -58,6 +61,7 @@ class Stores:
             environments=EnvironmentStore(db),
             jobs=JobStore(db),
             vaults=VaultStore(db, master_key),
+            connections=SpecStore(db, "connection", WorkspaceConnection, "connection"),
         )
 
     def close(self) -> None:
