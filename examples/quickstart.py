@@ -1,13 +1,16 @@
 """`make quickstart`: the seed's workflow, as far as lakebox runs it so far, on the embedded defaults.
 
 1. a workspace with the seed's names and its server;
-2. customer features under the datastore paths the seed's training reads (a stand-in for the
-   Spark preparation until that lands);
-3. the seed's training_pipeline.py, unchanged but for its imports: a compute cluster, an environment
-   from a conda file, a command job running the seed's train.py with MLflow;
-4. the audit log verified, and a summary of where everything is.
+2. the Synapse side the guide assumes (setup_synapse.py): dbo.CustomerData in the SQL warehouse,
+   the SQL login's password in the vault, the data lake container mapped to the default datastore;
+3. the seed's configure_ml_workspace.py (the Synapse connection) and synapse_data_prep.py (Spark
+   reads the warehouse with synapsesql, cleans and splits, writes train/test Delta tables);
+4. the seed's training_pipeline.py: a compute cluster, an environment from a conda file, a command
+   job running the seed's train.py on those Delta tables with MLflow;
+5. the audit log verified, and a summary of where everything is.
 
-Safe to run again: it reuses the workspace and its server.
+Each seed script runs from examples/seed as its own process, unchanged but for its imports and
+client construction (and the seed's data bugs, listed in the README). Safe to run again.
 """
 
 from __future__ import annotations
@@ -38,27 +41,32 @@ def ensure_workspace() -> str:
         return f"created {layout.root}"
 
 
-def prepare_data(datastore: Path) -> tuple[int, int]:
-    sys.path.insert(0, str(SEED))
-    from sample_data import write
-
-    return write(datastore)  # type: ignore[no-any-return]
-
-
-def run_training_pipeline() -> str:
-    """Run the seed's training_pipeline.py from its folder, streaming its output; returns the job name."""
+def run_seed_script(script: str) -> list[str]:
+    """Run one of the seed's scripts from its folder, showing its output; returns the lines it printed."""
+    console.print(f"[bold]Running the seed's {script}[/bold]")
     process = subprocess.Popen(
-        [sys.executable, "training_pipeline.py"], cwd=SEED, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        [sys.executable, script], cwd=SEED, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     assert process.stdout is not None
-    job_name = ""
+    lines = []
     for line in process.stdout:
-        console.print(f"  [dim]{line.rstrip()}[/dim]", highlight=False)
-        if line.startswith("Training job submitted: "):
-            job_name = line.split(": ", 1)[1].strip()
+        if not _is_spark_noise(line):
+            console.print(f"  [dim]{line.rstrip()}[/dim]", highlight=False)
+        lines.append(line.rstrip())
     if process.wait() != 0:
-        raise SystemExit(f"training_pipeline.py failed with exit code {process.returncode}")
-    return job_name
+        raise SystemExit(f"{script} failed with exit code {process.returncode}")
+    return lines
+
+
+def _is_spark_noise(line: str) -> bool:
+    return line.startswith(("[Stage ", "WARNING: Using incubator", "Using Spark's default", "To adjust logging")) or (
+        " WARN " in line
+    )
+
+
+def printed_value(lines: list[str], prefix: str) -> str:
+    """What the script printed after ``prefix`` (e.g. the job name after "Training job submitted: ")."""
+    return next(line.split(prefix, 1)[1].split()[0] for line in lines if prefix in line)
 
 
 def main() -> None:
@@ -72,13 +80,13 @@ def main() -> None:
         workspace = ml_client.workspaces.get()
     console.print(f"[green]✓[/green] server at {ml_client.base_url}")
 
-    assert ml_client.workspace_path is not None
-    datastore = ml_client.workspace_path / "datastores" / "workspaceblobstore"
-    train_rows, test_rows = prepare_data(datastore)
-    console.print(f"[green]✓[/green] customer features: {train_rows} training rows, {test_rows} test rows")
+    run_seed_script("setup_synapse.py")
+    run_seed_script("configure_ml_workspace.py")
+    prep = run_seed_script("synapse_data_prep.py")
+    train_rows, test_rows = printed_value(prep, "Training data: "), printed_value(prep, "Testing data: ")
+    console.print(f"[green]✓[/green] customer features (Delta): {train_rows} training rows, {test_rows} test rows")
 
-    console.print("[bold]Running the seed's training_pipeline.py[/bold] (compute, environment, command job):")
-    job = ml_client.jobs.get(run_training_pipeline())
+    job = ml_client.jobs.get(printed_value(run_seed_script("training_pipeline.py"), "Training job submitted: "))
     console.print(f"[green]✓[/green] job {job.name} {job.status}: accuracy {job.metrics['accuracy']:.3f}")
 
     verification = ml_client.audit.verify()
@@ -93,7 +101,8 @@ def main() -> None:
     summary.add_row("server", ml_client.base_url)
     summary.add_row("REST API docs", f"{ml_client.base_url}/docs")
     summary.add_row("MLflow tracking URI", str(workspace.mlflow_tracking_uri))
-    summary.add_row("rows prepared", f"{train_rows} training, {test_rows} test")
+    summary.add_row("rows prepared", f"{train_rows} training, {test_rows} test (Delta tables on workspaceblobstore)")
+    summary.add_row("SQL warehouse", f".venv/bin/lakebox sql 'SELECT count(*) FROM dbo.CustomerData' -w {WORKSPACE}")
     summary.add_row("training job", f"{job.name} ({job.status}, environment {job.environment}, compute {job.compute})")
     summary.add_row("model metrics", ", ".join(f"{k} {v:.4f}" for k, v in sorted(job.metrics.items())))
     summary.add_row(

@@ -1,0 +1,69 @@
+"""The seed's scripts, changed only in imports, client construction and the seed's data bugs, run
+one after another as separate processes: the Synapse set-up, the workspace connection, the Spark
+data prep (warehouse -> Delta) and the training pipeline (metrics in MLflow, an MLflow model)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import mlflow
+import pytest
+
+from lakebox import MLClient
+from lakebox.lake import delta
+from lakebox.server.process import stop_server
+from lakebox.workspace.manager import create_workspace
+
+SEED = Path(__file__).resolve().parents[1] / "examples" / "seed"
+
+
+def _run(example: Path, script: str) -> str:
+    run = subprocess.run(
+        [sys.executable, script], cwd=example, env=dict(os.environ), capture_output=True, text=True, timeout=900
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return run.stdout
+
+
+def _printed(output: str, prefix: str) -> str:
+    return output.split(prefix)[1].split()[0]
+
+
+@pytest.mark.slow
+def test_seed_workflow_from_warehouse_to_model(home: Path, tmp_path: Path) -> None:
+    example = shutil.copytree(SEED, tmp_path / "seed")
+    layout, _ = create_workspace("your-subscription-id", "rg-ml-workspace", "ml-workspace-prod")
+    try:
+        assert "dbo.CustomerData: 5100 rows" in _run(example, "setup_synapse.py")
+        assert "Synapse connection created successfully" in _run(example, "configure_ml_workspace.py")
+        prep = _run(example, "synapse_data_prep.py")
+        train_rows, test_rows = int(_printed(prep, "Training data: ")), int(_printed(prep, "Testing data: "))
+        training = _run(example, "training_pipeline.py")
+        assert "Model trained successfully" in training
+        job_name = _printed(training, "Training job submitted: ")
+
+        with MLClient(path=layout.root) as ml_client:
+            job = ml_client.jobs.get(job_name)
+            cleaned = ml_client.warehouse.query(
+                "SELECT count(*) AS n FROM (SELECT DISTINCT * FROM dbo.CustomerData) WHERE Age BETWEEN 18 AND 100"
+            )
+        assert job.status == "Completed"
+        assert job.compute == "ml-compute-cluster"
+        assert job.environment.startswith("sklearn-env:")
+        assert set(job.metrics) == {"accuracy", "precision", "recall"}
+        assert job.metrics["accuracy"] > 0.7
+        assert job.params == {"n_estimators": "100", "max_depth": "10"}
+        assert train_rows + test_rows == cleaned.column("n")[0].as_py()
+
+        model_dir = Path(job.outputs["model_output"].local_path)
+        assert (model_dir / "MLmodel").is_file()
+        test = delta.read_table(layout.default_datastore_dir / "testing" / "customer_features").to_pandas()
+        assert list(test.columns) == ["Age", "Income", "CreditScore", "AccountBalance", "target"]
+        predictions = mlflow.pyfunc.load_model(str(model_dir)).predict(test.drop(columns=["target"]))
+        assert len(predictions) == test_rows
+    finally:
+        stop_server(layout)
