@@ -10,7 +10,7 @@ import pytest
 from pyspark.errors import PySparkException
 from pyspark.sql.functions import col, udf
 
-from lakebox import MLClient
+from lakebox import BadRequestError, MLClient, NotFoundError, ValidationError
 from lakebox.lake import delta
 
 LAKE = "abfss://ml-data@datalake.dfs.core.windows.net"
@@ -65,10 +65,24 @@ def test_a_failed_spark_write_leaves_the_table_at_its_version(
 
 def test_reading_a_folder_that_is_not_a_table_names_it(spark: pyspark.sql.SparkSession, lake_client: MLClient) -> None:
     lake_client.datastores.resolve(f"{LAKE}/plain").mkdir(parents=True, exist_ok=True)
-    with pytest.raises(PySparkException, match="is not a Delta table"):
-        spark.read.format("delta").load(f"{LAKE}/plain").count()
-    with pytest.raises(PySparkException, match="no datastore is registered for container 'elsewhere'"):
-        spark.read.format("delta").load("abfss://elsewhere@datalake.dfs.core.windows.net/x").count()
+    with pytest.raises(NotFoundError, match="plain is not a Delta table"):
+        spark.read.format("delta").load(f"{LAKE}/plain")
+    with pytest.raises(NotFoundError, match="no datastore is registered for container 'elsewhere'"):
+        spark.read.format("delta").load("abfss://elsewhere@datalake.dfs.core.windows.net/x")
+    with pytest.raises(BadRequestError, match="customers exists; write with mode"):
+        spark.range(1).write.format("delta").save(f"{LAKE}/spark/customers")
+
+
+def test_appending_another_schema_is_refused_and_changes_nothing(
+    spark: pyspark.sql.SparkSession, lake_client: MLClient
+) -> None:
+    uri = f"{LAKE}/spark/typed"
+    spark.createDataFrame([(1, "a")], "id long, name string").write.mode("overwrite").format("delta").save(uri)
+    folder = lake_client.datastores.resolve(uri)
+    with pytest.raises(ValidationError, match="it has id int64, label string, the table has id int64, name string"):
+        spark.createDataFrame([(2, "b")], "id long, label string").write.mode("append").format("delta").save(uri)
+    assert delta.open_table(folder).version() == 0
+    assert len(delta.snapshot_files(folder)) == len(list(folder.glob("*.parquet")))
 
 
 def test_synapsesql_reads_and_writes_with_a_sql_login(spark: pyspark.sql.SparkSession, lake_client: MLClient) -> None:

@@ -7,6 +7,7 @@ is one Delta commit: if it fails, the table stays at its previous version.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Sequence
@@ -16,8 +17,10 @@ from typing import Any, Literal
 
 import pandas as pd
 import pyarrow as pa
-from deltalake import DeltaTable, write_deltalake
+import pyarrow.parquet as pq
+from deltalake import DeltaTable, Schema, write_deltalake
 from deltalake.exceptions import DeltaError, SchemaMismatchError, TableNotFoundError
+from deltalake.transaction import AddAction, RemoveAction, create_table_with_add_actions
 
 from lakebox.errors import BadRequestError, NotFoundError, ValidationError
 
@@ -154,6 +157,70 @@ def materialize_snapshot(path: str | Path, target: Path, version: int | None = N
         except OSError:
             shutil.copy2(source, destination)
     return table.version()
+
+
+def commit_files(path: str | Path, files: Sequence[Path], mode: Literal["append", "overwrite"]) -> int:
+    """Commit Parquet files some engine wrote into the table folder as one Delta transaction.
+
+    The files' schema becomes the table's (a new table, or an overwrite); an append must match
+    the table's columns and types. Returns the new version; on any error nothing is committed.
+    """
+    root = Path(path).resolve()
+    schema = pq.read_schema(files[0]) if files else None  # type: ignore[no-untyped-call]
+    adds = [_add_action(root, file) for file in files]
+    if is_delta_table(root):
+        table = open_table(root)
+        current = pa.schema(table.schema().to_arrow())
+        schema = schema or current
+        if mode == "append" and _columns(schema) != _columns(current):
+            raise ValidationError(
+                f"the data does not match the schema of Delta table {path}: it has {_describe(schema)}, "
+                f"the table has {_describe(current)}"
+            )
+        table.create_write_transaction(list[AddAction | RemoveAction](adds), mode, schema)
+    else:
+        if schema is None:
+            raise BadRequestError(f"nothing to write: no Delta table at {path} and no data files")
+        create_table_with_add_actions(str(root), Schema.from_arrow(schema), adds, mode=mode)
+    return open_table(root).version()
+
+
+def _columns(schema: pa.Schema) -> list[tuple[str, str]]:
+    return [(field.name, str(field.type)) for field in schema]
+
+
+def _describe(schema: pa.Schema) -> str:
+    return ", ".join(f"{name} {kind}" for name, kind in _columns(schema))
+
+
+def _add_action(root: Path, file: Path) -> AddAction:
+    """The Add action of one data file, with the statistics Delta readers use to skip files."""
+    metadata = pq.read_metadata(file)  # type: ignore[no-untyped-call]
+    schema = metadata.schema.to_arrow_schema()
+    flat = {field.name for field in schema if not pa.types.is_nested(field.type)}
+    bounded = {
+        field.name
+        for field in schema
+        if pa.types.is_integer(field.type) or pa.types.is_floating(field.type) or pa.types.is_string(field.type)
+    }
+    nulls: dict[str, int] = dict.fromkeys(flat, 0)
+    minimums: dict[str, Any] = {}
+    maximums: dict[str, Any] = {}
+    for group in range(metadata.num_row_groups):
+        for index in range(metadata.num_columns):
+            column = metadata.row_group(group).column(index)
+            name, stats = column.path_in_schema, column.statistics
+            if name not in flat or stats is None:
+                continue
+            nulls[name] += stats.null_count or 0
+            if name in bounded and stats.has_min_max and stats.min == stats.min and stats.max == stats.max:
+                minimums[name] = stats.min if name not in minimums else min(minimums[name], stats.min)
+                maximums[name] = stats.max if name not in maximums else max(maximums[name], stats.max)
+    stats_json = json.dumps(
+        {"numRecords": metadata.num_rows, "minValues": minimums, "maxValues": maximums, "nullCount": nulls}
+    )
+    modified = int(file.stat().st_mtime * 1000)
+    return AddAction(file.relative_to(root).as_posix(), file.stat().st_size, {}, modified, True, stats_json)
 
 
 def _arrow(data: Any) -> pa.Table:

@@ -1,7 +1,7 @@
 """Spark sessions configured for a lakebox workspace.
 
-:func:`get_session` starts (or returns) a SparkSession with lakebox's ``delta`` and ``synapsesql``
-data sources registered, lake URIs resolvable by them, Python workers running this Python, and
+:func:`get_session` starts (or returns) a SparkSession with lakebox's ``delta`` format and
+``synapsesql`` data source, lake URIs resolvable by them, Python workers running this Python, and
 every listener on 127.0.0.1. ``SparkSession.builder...getOrCreate()`` from this module does the
 same for code written against Synapse's ``spark`` (only its import changes).
 """
@@ -15,8 +15,7 @@ from typing import Any
 import pyspark.sql
 
 from lakebox.client.ml_client import MLClient
-from lakebox.spark import mssparkutils
-from lakebox.spark.delta_source import DeltaDataSource
+from lakebox.spark import delta_format, mssparkutils
 from lakebox.spark.lake_env import DATASTORES_VARIABLE, export_datastores
 from lakebox.spark.synapsesql import SynapseSqlDataSource
 
@@ -51,14 +50,15 @@ def get_session(
         "spark.ui.enabled": "false",
         "spark.sql.shuffle.partitions": "8",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
+        "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",  # what Delta readers expect
     }
     builder = pyspark.sql.SparkSession.builder.appName(app_name).master(master or DEFAULT_MASTER)
     for key, value in {**settings_for_workers, **(config or {})}.items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("WARN")
-    session.dataSource.register(DeltaDataSource)
     session.dataSource.register(SynapseSqlDataSource)
+    delta_format.install()
     return session
 
 

@@ -12,14 +12,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pyarrow as pa
-from pyspark.sql.datasource import DataSource, DataSourceArrowWriter, DataSourceReader, InputPartition
+from pyspark.sql.datasource import (
+    DataSource,
+    DataSourceArrowWriter,
+    DataSourceReader,
+    InputPartition,
+    WriterCommitMessage,
+)
 from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
 from pyspark.sql.types import StructType
 
 from lakebox import settings
 from lakebox.client.warehouse import WarehouseOperations
 from lakebox.errors import BadRequestError, ValidationError
-from lakebox.spark.delta_source import WrittenFiles
 
 
 def _connect(options: dict[str, str]) -> WarehouseOperations:
@@ -81,9 +86,9 @@ class SynapseSqlWriter(DataSourceArrowWriter):
     def __init__(self, options: dict[str, str]) -> None:
         self.options = options
 
-    def write(self, iterator: Iterator[pa.RecordBatch]) -> WrittenFiles:
+    def write(self, iterator: Iterator[pa.RecordBatch]) -> WriterCommitMessage:
         batches = list(iterator)
         if batches:
             with _connect(self.options) as warehouse:
                 warehouse.load(self.options["dbtable"], pa.Table.from_batches(batches), mode="append")
-        return WrittenFiles()
+        return WriterCommitMessage()
