@@ -15,11 +15,13 @@ from lakebox import (
     BadRequestError,
     ConflictError,
     MLClient,
+    NotFoundError,
     PermissionDeniedError,
     ValidationError,
 )
 from lakebox.cli.main import main as lakebox
 from lakebox.client.warehouse import WarehouseOperations
+from lakebox.lake import delta
 from tests.conftest import RunningWorkspace
 
 
@@ -93,3 +95,41 @@ def test_cli_sql_shorthand(shared_workspace: RunningWorkspace, capsys: pytest.Ca
     path = ["--path", str(shared_workspace.layout.root)]
     assert lakebox(["sql", "SELECT 40 + 2 AS answer", "-o", "json", *path]) == 0
     assert '"answer": 42' in capsys.readouterr().out
+
+
+def test_copy_into_from_the_lake_reads_files_on_the_server(
+    ml_client: MLClient, shared_workspace: RunningWorkspace
+) -> None:
+    store = shared_workspace.layout.default_datastore_dir
+    pd.DataFrame({"id": [1, 2, 3]}).to_parquet(store / "copy.parquet")
+    (store / "csvs").mkdir(exist_ok=True)
+    (store / "csvs" / "a.csv").write_text("id,name\n1,x\n2,y\n")
+    delta.write_table(store / "copy_delta", pa.table({"id": [7]}))
+    delta.write_table(store / "copy_delta", pa.table({"id": [8, 9]}), mode="overwrite")
+
+    copied = ml_client.warehouse.load("dbo.Copied", "azureml://datastores/workspaceblobstore/paths/copy.parquet")
+    assert (copied.rows, copied.loaded) == (3, 3)
+    appended = ml_client.warehouse.copy_into("dbo.Copied", "azureml://datastores/workspaceblobstore/paths/copy_delta")
+    assert (appended.rows, appended.loaded) == (5, 2)  # the Delta table's current version only
+    csv = ml_client.warehouse.copy_into(
+        "dbo.CopiedCsv", "azureml://datastores/workspaceblobstore/paths/csvs", mode="overwrite"
+    )
+    assert ml_client.warehouse.read_table("dbo.CopiedCsv").to_pydict() == {"id": [1, 2], "name": ["x", "y"]}
+    assert csv.rows == 2
+    with pytest.raises(ValidationError, match="leaves datastore workspaceblobstore"):
+        ml_client.warehouse.copy_into("dbo.Copied", "azureml://datastores/workspaceblobstore/paths/../../../etc")
+    with pytest.raises(NotFoundError, match="does not exist"):
+        ml_client.warehouse.copy_into("dbo.Copied", "azureml://datastores/workspaceblobstore/paths/missing")
+    assert ml_client.warehouse.read_table("dbo.Copied").num_rows == 5
+
+
+def test_copy_into_needs_blob_read_on_the_datastore(shared_workspace: RunningWorkspace) -> None:
+    pd.DataFrame({"id": [1]}).to_parquet(shared_workspace.layout.default_datastore_dir / "guarded.parquet")
+    _, token = shared_workspace.new_identity("Warehouse Data Contributor")
+    with shared_workspace.http(token) as writer:
+        denied = writer.post(
+            "/api/v1/warehouse/tables/dbo.Guarded/copy",
+            json={"source": "azureml://datastores/workspaceblobstore/paths/guarded.parquet"},
+        )
+    assert denied.status_code == 403
+    assert "lakebox/workspaces/datastores/blobs/read" in denied.json()["message"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pyspark.sql
@@ -24,8 +25,13 @@ def lake_client(shared_workspace: RunningWorkspace) -> Iterator[MLClient]:
         yield client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def spark(lake_client: MLClient) -> Iterator[pyspark.sql.SparkSession]:
+    """The session, stopped after this package; the variables get_session exports for Spark's
+    workers (LAKEBOX_ENDPOINT among them) are taken back so later tests' subprocesses do not inherit them."""
+    before = dict(os.environ)
     session = get_session("lakebox-tests", ml_client=lake_client)
     yield session
     session.stop()
+    os.environ.clear()
+    os.environ.update(before)

@@ -17,9 +17,10 @@ import pyarrow.csv
 import pyarrow.parquet
 
 from lakebox.client._http import ApiClient
-from lakebox.entities.warehouse import ARROW_STREAM, LoadResult, SqlLoginCreate, WarehouseTable
+from lakebox.entities.warehouse import ARROW_STREAM, CopyRequest, LoadResult, SqlLoginCreate, WarehouseTable
 from lakebox.errors import ValidationError
 from lakebox.lake import delta
+from lakebox.lake.uris import is_lake_uri
 from lakebox.lake.warehouse import LoadMode
 
 
@@ -46,7 +47,10 @@ class WarehouseOperations:
         return [WarehouseTable.model_validate(t) for t in self._api.request("GET", "/api/v1/warehouse/tables")]
 
     def load(self, table: str, data: Any, *, mode: LoadMode = "append") -> LoadResult:
-        """Load rows into ``schema.table``: Arrow, a pandas DataFrame, or a CSV/Parquet file or Delta table path."""
+        """Load rows into ``schema.table``: Arrow, a pandas DataFrame, a local CSV/Parquet file or Delta
+        table (sent to the server), or a lake URI (read by the server itself, see :meth:`copy_into`)."""
+        if isinstance(data, str) and is_lake_uri(data):
+            return self.copy_into(table, data, mode=mode)
         arrow = _as_arrow(data)
         sink = pa.BufferOutputStream()
         with pa.ipc.new_stream(sink, arrow.schema) as writer:
@@ -58,6 +62,15 @@ class WarehouseOperations:
             content=sink.getvalue().to_pybytes(),
             content_type=ARROW_STREAM,
         )
+        return LoadResult.model_validate(response)
+
+    def copy_into(
+        self, table: str, source: str, *, file_format: str | None = None, mode: LoadMode = "append"
+    ) -> LoadResult:
+        """Load the Parquet/CSV files or Delta table at a lake URI into ``schema.table``, as Synapse's
+        ``COPY INTO`` does: the server reads the files (needs Storage Blob Data Reader on the datastore)."""
+        body = CopyRequest.model_validate({"source": source, "format": file_format, "mode": mode})
+        response = self._api.request("POST", f"/api/v1/warehouse/tables/{quote(table)}/copy", json=body.model_dump())
         return LoadResult.model_validate(response)
 
     def create_login(self, name: str, password: str, role: str = "Warehouse Data Contributor") -> dict[str, str]:

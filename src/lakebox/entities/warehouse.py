@@ -25,6 +25,16 @@ class SqlLoginCreate(BaseModel):
     role: Literal["Warehouse Data Contributor", "Warehouse Data Reader"] = "Warehouse Data Contributor"
 
 
+class CopyRequest(BaseModel):
+    """``COPY INTO`` from the lake: files the server reads itself, never through the client."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str = Field(description="azureml://datastores/... or abfss://...: a file, a folder or a Delta table.")
+    format: Literal["parquet", "csv", "delta"] | None = Field(default=None, description="Default: from the source.")
+    mode: Literal["append", "overwrite", "create"] = "append"
+
+
 class PasswordChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

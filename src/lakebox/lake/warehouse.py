@@ -2,15 +2,20 @@
 
 The server owns the database file and is its only process; callers reach it through the API
 (queries in, Arrow out; Arrow in for loads). The engine has no file system access, so SQL cannot
-read or write files on the server: data comes in only as Arrow through :meth:`Warehouse.load`.
+read or write files on the server, except in a private staging folder where a copy from the lake
+(:meth:`Warehouse.copy_files`) links the files it loads for as long as it runs. Data comes in as
+Arrow through :meth:`Warehouse.load`, or from lake files the server resolved and checked.
 Read-only callers' SQL runs as a subquery, which admits one ``SELECT`` and nothing else.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import shutil
 import threading
+import uuid
 from pathlib import Path
 from typing import Literal
 
@@ -23,6 +28,7 @@ DEFAULT_SCHEMA = "dbo"
 _IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]{0,127}"
 _TABLE_NAME = re.compile(rf"^(?:\[?(?P<schema>{_IDENTIFIER})\]?\.)?\[?(?P<table>{_IDENTIFIER})\]?$")
 LoadMode = Literal["append", "overwrite", "create"]
+CopyFormat = Literal["parquet", "csv"]
 
 
 def parse_table_name(name: str) -> tuple[str, str]:
@@ -37,9 +43,12 @@ class Warehouse:
     """One DuckDB database file; thread-safe (a cursor per call, writes serialised)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self._staging = path.parent / "staging"
+        self._staging.mkdir(parents=True, exist_ok=True)
         self._connection = duckdb.connect(str(path))
         self._connection.execute(f"CREATE SCHEMA IF NOT EXISTS {DEFAULT_SCHEMA}")
+        # The one place the engine may read files: links to the files of a copy, made for its duration.
+        self._connection.execute("SET allowed_directories = ?", [[f"{self._staging.resolve()}/"]])
         self._connection.execute("SET enable_external_access = false")
         self._connection.execute("SET lock_configuration = true")
         self._write_lock = threading.Lock()
@@ -57,12 +66,32 @@ class Warehouse:
         finally:
             cursor.close()
 
-    def load(self, name: str, data: pa.Table, mode: LoadMode = "append") -> int:
-        """Load Arrow data into a table in one transaction; returns the rows the table then has.
+    def load(self, name: str, data: pa.Table, mode: LoadMode = "append") -> tuple[int, int]:
+        """Load Arrow data into a table in one transaction; returns the rows the table then has and
+        the rows loaded.
 
         ``create`` makes a new table (an error if it exists), ``overwrite`` replaces the table,
         ``append`` adds rows to an existing table (created if missing) by column name.
         """
+        return self._write(name, "lakebox_load", mode, data)
+
+    def copy_files(
+        self, name: str, files: list[Path], file_format: CopyFormat, mode: LoadMode = "append"
+    ) -> tuple[int, int]:
+        """Load Parquet or CSV (with a header) files with the engine's own readers, as ``load`` does."""
+        if not files:
+            raise BadRequestError(f"nothing to copy into {name}: no files")
+        batch = self._staging / uuid.uuid4().hex
+        batch.mkdir()
+        try:
+            linked = [_link(file, batch / f"{index}.{file_format}") for index, file in enumerate(files)]
+            paths = "[" + ", ".join(f"'{path}'" for path in linked) + "]"
+            reader = f"read_parquet({paths})" if file_format == "parquet" else f"read_csv({paths}, header = true)"
+            return self._write(name, reader, mode)
+        finally:
+            shutil.rmtree(batch, ignore_errors=True)
+
+    def _write(self, name: str, source: str, mode: LoadMode, data: pa.Table | None = None) -> tuple[int, int]:
         schema, table = parse_table_name(name)
         target = f'"{schema}"."{table}"'
         cursor = self._connection.cursor()
@@ -70,21 +99,24 @@ class Warehouse:
             with self._write_lock:
                 cursor.begin()
                 cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-                cursor.register("lakebox_load", data)
+                if data is not None:
+                    cursor.register(source, data)
                 exists = self._exists(cursor, schema, table)
                 if mode == "create" and exists:
                     raise BadRequestError(f"table {schema}.{table} exists; load with mode append or overwrite")
+                before = 0
                 if mode == "overwrite" or not exists:
-                    cursor.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM lakebox_load")
+                    cursor.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {source}")
                 else:
-                    cursor.execute(f"INSERT INTO {target} BY NAME SELECT * FROM lakebox_load")
+                    before = cursor.execute(f"SELECT count(*) FROM {target}").fetchall()[0][0]
+                    cursor.execute(f"INSERT INTO {target} BY NAME SELECT * FROM {source}")
                 rows = cursor.execute(f"SELECT count(*) FROM {target}").fetchall()[0][0]
                 cursor.commit()
         except duckdb.Error as exc:
             raise BadRequestError(f"cannot load into {schema}.{table}: {_first_line(exc)}") from exc
         finally:
             cursor.close()
-        return int(rows)
+        return int(rows), int(rows) - int(before)
 
     def tables(self) -> list[dict[str, object]]:
         """Every table: schema, name, rows, columns."""
@@ -120,5 +152,34 @@ class Warehouse:
         return bool(found[0][0])
 
 
+def _link(source: Path, target: Path) -> Path:
+    """``target`` as a hard link to ``source`` (a copy across file systems)."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+    return target.resolve()
+
+
 def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0]
+
+
+def files_to_copy(path: Path, file_format: str | None) -> tuple[list[Path], CopyFormat]:
+    """The files behind a copy source (a file, a folder of files, or one version of a Delta table)."""
+    from lakebox.lake import delta
+
+    if file_format == "delta" or (file_format is None and delta.is_delta_table(path)):
+        return delta.snapshot_files(path), "parquet"
+    if path.is_file():
+        kind = file_format or path.suffix.lower().lstrip(".")
+        if kind not in ("parquet", "csv"):
+            raise ValidationError(f"cannot tell the format of {path.name}; give format parquet, csv or delta")
+        return [path], "parquet" if kind == "parquet" else "csv"
+    if not path.is_dir():
+        raise NotFoundError(f"{path} does not exist")
+    for kind in (file_format,) if file_format else ("parquet", "csv"):
+        files = sorted(p for p in path.rglob(f"*.{kind}") if not p.name.startswith(("_", ".")))
+        if files:
+            return files, "parquet" if kind == "parquet" else "csv"
+    raise NotFoundError(f"no {file_format or 'parquet or csv'} files in {path}")

@@ -32,7 +32,8 @@ def get_session(
     """A SparkSession on ``master`` (``local[2]`` by default) for the workspace of ``ml_client``.
 
     Without a client: the job's own workspace inside a job, else the local workspace
-    (``config.json`` or the only one).
+    (``config.json`` or the only one). Spark's local workers inherit the driver's environment, so
+    this sets ``LAKEBOX_ENDPOINT``, ``LAKEBOX_SPARK_DATASTORES`` and ``PYSPARK_PYTHON`` in it.
     """
     client = ml_client or MLClient()
     mssparkutils.credentials.use(client)

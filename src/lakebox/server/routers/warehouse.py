@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query, Request, Response
 from lakebox.entities import IdentityKind, Principal
 from lakebox.entities.warehouse import (
     ARROW_STREAM,
+    CopyRequest,
     LoadResult,
     PasswordChange,
     SqlLoginCreate,
@@ -21,7 +22,8 @@ from lakebox.entities.warehouse import (
     WarehouseTable,
 )
 from lakebox.errors import BadRequestError
-from lakebox.lake.warehouse import LoadMode, parse_table_name
+from lakebox.lake.datastores import lake_resolver
+from lakebox.lake.warehouse import LoadMode, files_to_copy, parse_table_name
 from lakebox.security import actions
 from lakebox.server.auth import require
 from lakebox.server.context import ServerContext, get_context
@@ -91,8 +93,28 @@ async def load_table(
     except pa.ArrowInvalid as exc:
         raise BadRequestError(f"the body is not a valid Arrow IPC stream: {exc}") from exc
     context = get_context(request)
-    rows = await anyio.to_thread.run_sync(lambda: context.warehouse.load(name, data, mode))
-    return LoadResult(table=f"{schema}.{table_name}", rows=rows, loaded=data.num_rows)
+    rows, loaded = await anyio.to_thread.run_sync(lambda: context.warehouse.load(name, data, mode))
+    return LoadResult(table=f"{schema}.{table_name}", rows=rows, loaded=loaded)
+
+
+@router.post("/tables/{name}/copy", response_model=LoadResult, summary="Copy lake files into a table (COPY INTO)")
+async def copy_into(
+    name: str,
+    body: CopyRequest,
+    request: Request,
+    principal: Principal = require(actions.WAREHOUSE_WRITE, scope=SCOPE, data=True),
+) -> LoadResult:
+    context = get_context(request)
+    location = lake_resolver(context.stores, context.layout).resolve(body.source)
+    context.authorizer.check(
+        principal, actions.BLOBS_READ, context.scope_of(f"datastores/{location.datastore}"), data=True
+    )
+    files, file_format = files_to_copy(location.local_path, body.format)
+    rows, loaded = await anyio.to_thread.run_sync(
+        lambda: context.warehouse.copy_files(name, files, file_format, body.mode)
+    )
+    schema, table_name = parse_table_name(name)
+    return LoadResult(table=f"{schema}.{table_name}", rows=rows, loaded=loaded)
 
 
 @router.post("/logins", status_code=201, summary="Create a SQL login holding a warehouse role")
