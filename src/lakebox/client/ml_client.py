@@ -15,6 +15,7 @@ from lakebox.client.audit import AuditOperations
 from lakebox.client.authorization import RoleAssignmentOperations, RoleDefinitionOperations
 from lakebox.client.compute import ComputeOperations
 from lakebox.client.connections import ConnectionOperations
+from lakebox.client.data import DataOperations
 from lakebox.client.datastores import DatastoreOperations
 from lakebox.client.environments import EnvironmentOperations
 from lakebox.client.identities import IdentityOperations
@@ -78,6 +79,7 @@ class MLClient:
         self.environments = EnvironmentOperations(self._api)
         self.datastores = DatastoreOperations(self._api)
         self.connections = ConnectionOperations(self._api)
+        self.data = DataOperations(self._api)
         self.jobs = JobOperations(self._api, self.environments)
         self.audit = AuditOperations(self._api)
         self.identities = IdentityOperations(self._api)

@@ -4,6 +4,7 @@ from lakebox.entities.audit import AuditEntry, AuditOutcome, AuditVerification
 from lakebox.entities.authorization import RoleAssignment, RoleAssignmentCreate, RoleDefinition
 from lakebox.entities.compute import ComputeCluster
 from lakebox.entities.connection import WorkspaceConnection
+from lakebox.entities.data import AssetTypes, Data
 from lakebox.entities.datastore import AzureBlobDatastore, AzureDataLakeGen2Datastore, Datastore
 from lakebox.entities.environment import Environment
 from lakebox.entities.identity import (
@@ -20,6 +21,7 @@ from lakebox.entities.vault import KeyVaultSecret, SecretProperties, SecretSet, 
 from lakebox.entities.workspace import Workspace, WorkspaceConfig, WorkspaceUpdate
 
 __all__ = [
+    "AssetTypes",
     "AuditEntry",
     "AuditOutcome",
     "AuditVerification",
@@ -28,6 +30,7 @@ __all__ = [
     "Command",
     "ComputeCluster",
     "CreatedToken",
+    "Data",
     "Datastore",
     "Environment",
     "Identity",

@@ -1,7 +1,8 @@
 """Where a job's inputs are and where its outputs go.
 
 Inputs may be local paths, lake URIs (``azureml://datastores/<store>/paths/<path>``,
-``abfss://...``) or ``azureml://jobs/<job>/outputs/<name>``. A Delta table input is pinned to
+``abfss://...``), data assets (``azureml:<name>:<version>``, ``azureml:<name>@latest``) or
+``azureml://jobs/<job>/outputs/<name>``. A Delta table input is pinned to
 its version at submission and laid out for the job as plain Parquet files of that version.
 Outputs are allocated as Azure ML does, on the default datastore at ``azureml/<job>/<output>/``.
 """
@@ -15,17 +16,21 @@ from lakebox.entities import Input, JobOutput, Output
 from lakebox.entities.datastore import DEFAULT_DATASTORE
 from lakebox.errors import NotFoundError, ValidationError
 from lakebox.lake.uris import LakeResolver, is_lake_uri
-from lakebox.store.jobs import JobStore
+from lakebox.store.stores import Stores
 
+_DATA_ASSET = re.compile(r"^azureml:(?!//)(?P<name>[^:@/]+)(?::(?P<version>[^:@/]+)|@(?P<label>latest))?$")
 _JOB_OUTPUT_URI = re.compile(r"^azureml://jobs/(?P<job>[^/]+)/outputs/(?P<output>[^/]+)/?$")
 
 
-def resolve_input(lake: LakeResolver, jobs: JobStore, name: str, value: Input) -> Path:
+def resolve_input(lake: LakeResolver, stores: Stores, name: str, value: Input) -> Path:
     """The local path behind an input; a path that does not exist is an error naming the input."""
+    if match := _DATA_ASSET.match(value.path):
+        asset = stores.data.get(match["name"], None if match["label"] == "latest" else match["version"])
+        return resolve_input(lake, stores, name, value.model_copy(update={"path": asset.path}))
     if is_lake_uri(value.path):
         path = lake.resolve(value.path).local_path
     elif match := _JOB_OUTPUT_URI.match(value.path):
-        outputs = jobs.get(match["job"]).outputs
+        outputs = stores.jobs.get(match["job"]).outputs
         if match["output"] not in outputs:
             raise NotFoundError(f"job {match['job']} has no output {match['output']!r}")
         path = Path(outputs[match["output"]].local_path)

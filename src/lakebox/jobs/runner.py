@@ -114,7 +114,7 @@ class JobRunner:
             if not isinstance(value, Input):
                 values[key] = str(value)
                 continue
-            path = resolve_input(lake, self._stores.jobs, key, value)
+            path = resolve_input(lake, self._stores, key, value)
             if value.type != "mlflow_model" and delta.is_delta_table(path):
                 target = job_dir / "inputs" / key / path.name
                 staged[str(target)] = {"source": str(path), "delta_version": delta.open_table(path).version()}

@@ -12,6 +12,7 @@ from lakebox.entities import (
     AuditEntry,
     AuditOutcome,
     ComputeCluster,
+    Data,
     Datastore,
     Environment,
     Identity,
@@ -240,6 +241,20 @@ class SecretRow(Base):
             tags=dict(self.tags or {}),
             created_on=self.created_at,
             created_by=self.created_by,
+        )
+
+
+class DataAssetRow(Base):
+    __tablename__ = "data_assets"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    version: Mapped[str] = mapped_column(String(64), primary_key=True)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def to_entity(self) -> Data:
+        return Data.model_validate(
+            {**self.spec, "name": self.name, "version": self.version, "created_at": self.created_at}
         )
 
 

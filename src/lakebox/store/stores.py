@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from lakebox.entities import Data, Environment
 from lakebox.entities.connection import WorkspaceConnection
 from lakebox.errors import LakeboxError
 from lakebox.store.audit import AuditStore
@@ -12,11 +13,12 @@ from lakebox.store.authorization import AuthorizationStore
 from lakebox.store.computes import ComputeStore
 from lakebox.store.datastores import DatastoreStore
 from lakebox.store.db import Database
-from lakebox.store.environments import EnvironmentStore
 from lakebox.store.identities import IdentityStore
 from lakebox.store.jobs import JobStore
+from lakebox.store.models import DataAssetRow, EnvironmentRow
 from lakebox.store.specs import SpecStore
 from lakebox.store.vaults import VaultStore
+from lakebox.store.versioned import VersionedStore
 from lakebox.store.workspaces import WorkspaceStore
 
 
@@ -33,7 +35,8 @@ class Stores:
     authorization: AuthorizationStore
     computes: ComputeStore
     datastores: DatastoreStore
-    environments: EnvironmentStore
+    environments: VersionedStore[Environment]
+    data: VersionedStore[Data]
     jobs: JobStore
     vaults: VaultStore
     connections: SpecStore[WorkspaceConnection]
@@ -58,7 +61,8 @@ class Stores:
             authorization=AuthorizationStore(db),
             computes=ComputeStore(db),
             datastores=DatastoreStore(db),
-            environments=EnvironmentStore(db),
+            environments=VersionedStore(db, EnvironmentRow, "environment"),
+            data=VersionedStore(db, DataAssetRow, "data asset"),
             jobs=JobStore(db),
             vaults=VaultStore(db, master_key),
             connections=SpecStore(db, "connection", WorkspaceConnection, "connection"),
