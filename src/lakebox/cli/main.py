@@ -20,7 +20,7 @@ from typing import Annotated
 import typer
 
 from lakebox import __version__
-from lakebox.cli import audit, compute, datastore, identity, job, login, role, server, sql, vault, workspace
+from lakebox.cli import audit, compute, datastore, identity, job, login, role, server, spark_pool, sql, vault, workspace
 from lakebox.cli.output import err_console
 from lakebox.errors import (
     AuthenticationError,
@@ -64,6 +64,7 @@ app.add_typer(identity.app, name="identity")
 app.add_typer(role.app, name="role")
 app.add_typer(vault.vault_app, name="vault")
 app.add_typer(sql.app, name="sql")
+app.add_typer(spark_pool.app, name="spark-pool")
 app.add_typer(sql.login_app, name="sql-login")
 app.add_typer(vault.secret_app, name="secret")
 app.command("login")(login.login)

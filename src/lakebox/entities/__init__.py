@@ -17,6 +17,7 @@ from lakebox.entities.identity import (
     TokenInfo,
 )
 from lakebox.entities.job import Command, Input, Job, JobCreate, JobLogs, JobOutput, JobStatus, Output, command
+from lakebox.entities.spark_pool import SparkPool, spark
 from lakebox.entities.vault import KeyVaultSecret, SecretProperties, SecretSet, SecretUpdate, Vault
 from lakebox.entities.workspace import Workspace, WorkspaceConfig, WorkspaceUpdate
 
@@ -51,6 +52,7 @@ __all__ = [
     "SecretProperties",
     "SecretSet",
     "SecretUpdate",
+    "SparkPool",
     "TokenCreate",
     "TokenInfo",
     "Vault",
@@ -59,4 +61,5 @@ __all__ = [
     "WorkspaceConnection",
     "WorkspaceUpdate",
     "command",
+    "spark",
 ]

@@ -1,4 +1,5 @@
-"""Azure ML CLI v2 job YAML (the ``commandJob`` schema) to a ``Command``; paths are relative to the file."""
+"""Azure ML CLI v2 job YAML (the ``commandJob`` and ``sparkJob`` schemas) to a ``Command``; paths are
+relative to the file."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 import pydantic
 import yaml
 
-from lakebox.entities import Command, Environment, Input, Output
+from lakebox.entities import Command, Environment, Input, Output, spark
 from lakebox.errors import ValidationError
 
 _FIELDS = {
@@ -27,6 +28,7 @@ _FIELDS = {
     "inputs",
     "outputs",
 }
+_SPARK_FIELDS = _FIELDS | {"entry", "args", "conf", "resources"}
 
 
 def load_job_file(path: Path) -> Command:
@@ -36,13 +38,16 @@ def load_job_file(path: Path) -> Command:
         raise ValidationError(f"cannot read {path}: {exc}") from exc
     if not isinstance(document, dict):
         raise ValidationError(f"{path} is not a job: expected a mapping")
-    unknown = sorted(set(document) - _FIELDS)
+    kind = document.get("type", "command")
+    if kind not in ("command", "spark"):
+        raise ValidationError(f"{path}: type {kind!r} is not supported; lakebox runs type: command and type: spark")
+    unknown = sorted(set(document) - (_SPARK_FIELDS if kind == "spark" else _FIELDS))
     if unknown:
-        raise ValidationError(f"{path}: unknown field(s) {', '.join(unknown)} for a command job")
-    if document.get("type", "command") != "command":
-        raise ValidationError(f"{path}: type {document['type']!r} is not supported; lakebox runs type: command")
+        raise ValidationError(f"{path}: unknown field(s) {', '.join(unknown)} for a {kind} job")
     base = path.parent
     try:
+        if kind == "spark":
+            return _spark_job(document, base)
         return Command(
             name=document.get("name"),
             display_name=document.get("display_name"),
@@ -57,8 +62,28 @@ def load_job_file(path: Path) -> Command:
             inputs={k: _input(v, base) for k, v in (document.get("inputs") or {}).items()},
             outputs={k: Output(**(v or {})) for k, v in (document.get("outputs") or {}).items()},
         )
-    except (pydantic.ValidationError, TypeError) as exc:
+    except (pydantic.ValidationError, TypeError, ValueError) as exc:
         raise ValidationError(f"{path}: {exc}") from exc
+
+
+def _spark_job(document: dict[str, Any], base: Path) -> Command:
+    """The ``sparkJob`` schema's fields onto :func:`lakebox.entities.spark` (``resources`` is accepted, unused)."""
+    return spark(
+        code=str(base / document.get("code", ".")),
+        entry=document.get("entry") or {},
+        args=str(document.get("args") or ""),
+        compute=document.get("compute"),
+        conf={str(k): str(v) for k, v in (document.get("conf") or {}).items()},
+        name=document.get("name"),
+        display_name=document.get("display_name"),
+        experiment_name=document.get("experiment_name"),
+        description=document.get("description"),
+        tags=document.get("tags") or {},
+        environment=_environment(document.get("environment"), base),
+        environment_variables=document.get("environment_variables") or {},
+        inputs={k: _input(v, base) for k, v in (document.get("inputs") or {}).items()},
+        outputs={k: Output(**(v or {})) for k, v in (document.get("outputs") or {}).items()},
+    )
 
 
 def _environment(value: Any, base: Path) -> Environment | str | None:

@@ -27,6 +27,7 @@ from lakebox.server.routers import (
     identities,
     jobs,
     managed_identity,
+    spark_pools,
     vaults,
     warehouse,
     workspace,
@@ -85,6 +86,7 @@ def create_app(context: ServerContext, *, allowed_hosts: list[str] | None = None
         datastores,
         environments,
         jobs,
+        spark_pools,
         vaults,
         warehouse,
     )

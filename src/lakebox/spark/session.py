@@ -8,6 +8,7 @@ same for code written against Synapse's ``spark`` (only its import changes).
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import pyspark.sql
 
 from lakebox.client.ml_client import MLClient
+from lakebox.entities.spark_pool import SPARK_CONF_VARIABLE, SPARK_POOL_VARIABLE
 from lakebox.spark import delta_format, mssparkutils
 from lakebox.spark.lake_env import DATASTORES_VARIABLE, export_datastores
 from lakebox.spark.synapsesql import SynapseSqlDataSource
@@ -25,11 +27,13 @@ DEFAULT_MASTER = "local[2]"
 def get_session(
     app_name: str = "lakebox",
     *,
+    pool: str | None = None,
     master: str | None = None,
     config: dict[str, str] | None = None,
     ml_client: MLClient | None = None,
 ) -> pyspark.sql.SparkSession:
-    """A SparkSession on ``master`` (``local[2]`` by default) for the workspace of ``ml_client``.
+    """A SparkSession for the workspace of ``ml_client``, on the Spark pool ``pool`` (inside a Spark
+    job: the job's pool), or on ``master``, else ``local[2]``. ``config`` adds Spark settings.
 
     Without a client: the job's own workspace inside a job, else the local workspace
     (``config.json`` or the only one). Spark's local workers inherit the driver's environment, so
@@ -37,6 +41,14 @@ def get_session(
     """
     client = ml_client or MLClient()
     mssparkutils.credentials.use(client)
+    pool = pool or os.environ.get(SPARK_POOL_VARIABLE)
+    spark_pool = client.spark_pools.get(pool) if pool else None
+    master = master or (spark_pool.spark_master if spark_pool else DEFAULT_MASTER)
+    config = {
+        **(spark_pool.spark_config if spark_pool else {}),
+        **json.loads(os.environ.get(SPARK_CONF_VARIABLE, "{}")),
+        **(config or {}),
+    }
     datastores = export_datastores(client.datastores.list())
     os.environ["LAKEBOX_ENDPOINT"] = client.base_url  # the synapsesql source's way to the warehouse
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
@@ -53,8 +65,8 @@ def get_session(
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",  # what Delta readers expect
     }
-    builder = pyspark.sql.SparkSession.builder.appName(app_name).master(master or DEFAULT_MASTER)
-    for key, value in {**settings_for_workers, **(config or {})}.items():
+    builder = pyspark.sql.SparkSession.builder.appName(app_name).master(master)
+    for key, value in {**settings_for_workers, **config}.items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("WARN")

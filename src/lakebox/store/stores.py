@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from lakebox.entities import Data, Environment
 from lakebox.entities.connection import WorkspaceConnection
+from lakebox.entities.spark_pool import SparkPool
 from lakebox.errors import LakeboxError
 from lakebox.store.audit import AuditStore
 from lakebox.store.authorization import AuthorizationStore
@@ -40,6 +41,7 @@ class Stores:
     jobs: JobStore
     vaults: VaultStore
     connections: SpecStore[WorkspaceConnection]
+    spark_pools: SpecStore[SparkPool]
 
     @classmethod
     def open(
@@ -66,6 +68,7 @@ class Stores:
             jobs=JobStore(db),
             vaults=VaultStore(db, master_key),
             connections=SpecStore(db, "connection", WorkspaceConnection, "connection"),
+            spark_pools=SpecStore(db, "spark_pool", SparkPool, "Spark pool"),
         )
 
     def close(self) -> None:
