@@ -3,6 +3,7 @@
 1. a workspace with the seed's names and its server;
 2. the Synapse side the guide assumes (setup_synapse.py): dbo.CustomerData in the SQL warehouse,
    the SQL login's password in the vault, the data lake container mapped to the default datastore;
+   then the linked services of linkedService/*.json (the seed's AzureMLLinkedService among them);
 3. the seed's configure_ml_workspace.py (the Synapse connection) and synapse_data_prep.py (Spark
    reads the warehouse with synapsesql, cleans and splits, writes train/test Delta tables);
 4. the seed's training_pipeline.py: a compute cluster, an environment from a conda file, a command
@@ -24,6 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lakebox import MLClient, NotFoundError
+from lakebox.cli.main import main as lakebox_cli
 from lakebox.identity import DefaultAzureCredential
 from lakebox.workspace import create_workspace, find_workspace
 
@@ -81,6 +83,9 @@ def main() -> None:
     console.print(f"[green]✓[/green] server at {ml_client.base_url}")
 
     run_seed_script("setup_synapse.py")
+    console.print("[bold]lakebox linked-service create -f linkedService/[/bold] (Set-AzSynapseLinkedService)")
+    if lakebox_cli(["linked-service", "create", "-f", str(SEED / "linkedService"), "-w", WORKSPACE]) != 0:
+        raise SystemExit("creating the linked services failed")
     run_seed_script("configure_ml_workspace.py")
     prep = run_seed_script("synapse_data_prep.py")
     train_rows, test_rows = printed_value(prep, "Training data: "), printed_value(prep, "Testing data: ")

@@ -14,6 +14,7 @@ import mlflow
 import pytest
 
 from lakebox import MLClient
+from lakebox.cli.main import main as lakebox
 from lakebox.lake import delta
 from lakebox.server.process import stop_server
 from lakebox.workspace.manager import create_workspace
@@ -39,6 +40,8 @@ def test_seed_workflow_from_warehouse_to_model(home: Path, tmp_path: Path) -> No
     layout, _ = create_workspace("your-subscription-id", "rg-ml-workspace", "ml-workspace-prod")
     try:
         assert "dbo.CustomerData: 5100 rows" in _run(example, "setup_synapse.py")
+        linked_services = ["linked-service", "create", "-f", str(example / "linkedService"), "--path", str(layout.root)]
+        assert lakebox(linked_services) == 0
         assert "Synapse connection created successfully" in _run(example, "configure_ml_workspace.py")
         prep = _run(example, "synapse_data_prep.py")
         train_rows, test_rows = int(_printed(prep, "Training data: ")), int(_printed(prep, "Testing data: "))

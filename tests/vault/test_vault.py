@@ -58,20 +58,20 @@ def test_redactor_masks_values_lines_and_values_split_across_writes() -> None:
 
 
 def test_versions_values_and_no_plaintext_at_rest(ml_client: MLClient, shared_workspace: RunningWorkspace) -> None:
-    first = ml_client.secrets.set("keyvault", "sql-password", "first-value-1")
-    second = ml_client.secrets.set("keyvault", "sql-password", SQL_PASSWORD, content_type="password")
+    first = ml_client.secrets.set("keyvault", "versioned-password", "first-value-1")
+    second = ml_client.secrets.set("keyvault", "versioned-password", SQL_PASSWORD, content_type="password")
     assert first.version != second.version
-    assert ml_client.secrets.get("keyvault", "sql-password").value == SQL_PASSWORD
-    assert ml_client.secrets.get("keyvault", "sql-password", first.version).value == "first-value-1"
-    assert [v.version for v in ml_client.secrets.list_versions("keyvault", "sql-password")] == [
+    assert ml_client.secrets.get("keyvault", "versioned-password").value == SQL_PASSWORD
+    assert ml_client.secrets.get("keyvault", "versioned-password", first.version).value == "first-value-1"
+    assert [v.version for v in ml_client.secrets.list_versions("keyvault", "versioned-password")] == [
         first.version,
         second.version,
     ]
     listed = ml_client.secrets.list("keyvault")
-    assert [(s.name, s.version, s.content_type) for s in listed if s.name == "sql-password"] == [
-        ("sql-password", second.version, "password")
+    assert [(s.name, s.version, s.content_type) for s in listed if s.name == "versioned-password"] == [
+        ("versioned-password", second.version, "password")
     ]
-    assert SQL_PASSWORD not in repr(ml_client.secrets.get("keyvault", "sql-password"))
+    assert SQL_PASSWORD not in repr(ml_client.secrets.get("keyvault", "versioned-password"))
     at_rest = b"".join(p.read_bytes() for p in shared_workspace.layout.root.glob("lakebox.db*"))
     assert b"first-value-1" not in at_rest and SQL_PASSWORD.encode() not in at_rest
     key_file = shared_workspace.layout.master_key_file

@@ -20,7 +20,21 @@ from typing import Annotated
 import typer
 
 from lakebox import __version__
-from lakebox.cli import audit, compute, datastore, identity, job, login, role, server, spark_pool, sql, vault, workspace
+from lakebox.cli import (
+    audit,
+    compute,
+    datastore,
+    identity,
+    job,
+    linked_service,
+    login,
+    role,
+    server,
+    spark_pool,
+    sql,
+    vault,
+    workspace,
+)
 from lakebox.cli.output import err_console
 from lakebox.errors import (
     AuthenticationError,
@@ -58,6 +72,7 @@ app.add_typer(workspace.app, name="workspace")
 app.add_typer(server.app, name="server")
 app.add_typer(compute.app, name="compute")
 app.add_typer(datastore.app, name="datastore")
+app.add_typer(linked_service.app, name="linked-service")
 app.add_typer(job.app, name="job")
 app.add_typer(audit.app, name="audit")
 app.add_typer(identity.app, name="identity")

@@ -20,6 +20,7 @@ from lakebox.client.datastores import DatastoreOperations
 from lakebox.client.environments import EnvironmentOperations
 from lakebox.client.identities import IdentityOperations
 from lakebox.client.jobs import JobOperations
+from lakebox.client.linked_services import LinkedServiceOperations
 from lakebox.client.spark_pools import SparkPoolOperations
 from lakebox.client.vaults import SecretOperations, VaultOperations
 from lakebox.client.warehouse import WarehouseOperations
@@ -82,6 +83,7 @@ class MLClient:
         self.connections = ConnectionOperations(self._api)
         self.data = DataOperations(self._api)
         self.spark_pools = SparkPoolOperations(self._api)
+        self.linked_services = LinkedServiceOperations(self._api)
         self.jobs = JobOperations(self._api, self.environments)
         self.audit = AuditOperations(self._api)
         self.identities = IdentityOperations(self._api)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from lakebox.entities import Data, Environment
 from lakebox.entities.connection import WorkspaceConnection
+from lakebox.entities.linked_service import LinkedService
 from lakebox.entities.spark_pool import SparkPool
 from lakebox.errors import LakeboxError
 from lakebox.store.audit import AuditStore
@@ -42,6 +43,7 @@ class Stores:
     vaults: VaultStore
     connections: SpecStore[WorkspaceConnection]
     spark_pools: SpecStore[SparkPool]
+    linked_services: SpecStore[LinkedService]
 
     @classmethod
     def open(
@@ -69,6 +71,7 @@ class Stores:
             vaults=VaultStore(db, master_key),
             connections=SpecStore(db, "connection", WorkspaceConnection, "connection"),
             spark_pools=SpecStore(db, "spark_pool", SparkPool, "Spark pool"),
+            linked_services=SpecStore(db, "linked_service", LinkedService, "linked service"),
         )
 
     def close(self) -> None:
