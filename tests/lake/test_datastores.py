@@ -10,9 +10,18 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from lakebox import BadRequestError, ConflictError, MLClient, NotFoundError, ValidationError, command
-from lakebox.entities import AzureDataLakeGen2Datastore, Datastore, Input
+from lakebox import (
+    BadRequestError,
+    ConflictError,
+    MLClient,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+    command,
+)
+from lakebox.entities import AzureDataLakeGen2Datastore, Datastore, Input, Output
 from lakebox.lake import delta
+from lakebox.workspace.layout import WorkspaceLayout
 from tests.conftest import RunningWorkspace
 
 LAKE_URI = "abfss://ml-data@testlake.dfs.core.windows.net/training/customer_features"
@@ -86,3 +95,35 @@ def test_job_reads_a_delta_table_input_as_one_clean_version(ml_client: MLClient,
     out = io.StringIO()
     ml_client.jobs.stream(job.name, out=out)
     assert "rows [10, 20]" in out.getvalue()
+
+
+def test_jobs_need_their_identitys_blob_roles_on_the_datastores_they_use(
+    fresh_workspace: WorkspaceLayout, tmp_path: Path
+) -> None:
+    with MLClient(path=fresh_workspace.root) as client:
+        (fresh_workspace.default_datastore_dir / "in").mkdir()
+        job = command(
+            command="ls ${{inputs.data}} > ${{outputs.listing}}/files.txt",
+            inputs={"data": Input(path="azureml://datastores/workspaceblobstore/paths/in")},
+            outputs={"listing": Output()},
+        )
+        grant = next(
+            a
+            for a in client.role_assignments.list(assignee="workspace-managed-identity")
+            if a.role == "Storage Blob Data Contributor"
+        )
+        client.role_assignments.delete(grant.id)
+        with pytest.raises(PermissionDeniedError) as denied:
+            client.jobs.create_or_update(job)
+        assert denied.value.message.startswith(
+            "workspace-managed-identity may not perform data action lakebox/workspaces/datastores/blobs/read on "
+        )
+        assert denied.value.message.split(" on ")[1].startswith(
+            fresh_workspace.read_config().resource_id + "/datastores/workspaceblobstore"
+        )
+        assert client.jobs.list() == []
+        client.role_assignments.create("workspace-managed-identity", "Storage Blob Data Reader")
+        with pytest.raises(PermissionDeniedError, match="blobs/write"):
+            client.jobs.create_or_update(job)  # its output goes to workspaceblobstore too
+        client.role_assignments.create("workspace-managed-identity", "Storage Blob Data Contributor")
+        client.jobs.stream(client.jobs.create_or_update(job).name, out=io.StringIO())

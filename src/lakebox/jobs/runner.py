@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TypedDict
 
 from lakebox.compute.sizes import DEFAULT_SIZE, VmSize, vm_size
-from lakebox.entities import Input, Job, JobCreate, JobStatus, Principal
+from lakebox.entities import Input, Job, JobCreate, JobOutput, JobStatus, Principal
 from lakebox.environments.builder import CURATED_DEFAULT, ensure_built
 from lakebox.environments.spec import EnvironmentSpec, from_conda
 from lakebox.errors import ConflictError, LakeboxError, NotFoundError
@@ -26,6 +26,8 @@ from lakebox.jobs.tracking import JobTracking
 from lakebox.lake import delta
 from lakebox.lake.datastores import lake_resolver
 from lakebox.lake.uris import LakeResolver
+from lakebox.security import actions
+from lakebox.security.authorizer import Authorizer
 from lakebox.security.bootstrap import SYSTEM_IDENTITY_NAME
 from lakebox.server.process import pid_alive
 from lakebox.store.stores import Stores
@@ -85,6 +87,7 @@ class JobRunner:
         lake = lake_resolver(self._stores, self._layout)
         inputs, staged = self._inputs(spec, job_dir, lake)
         outputs = {key: allocate_output(lake, name, key, out) for key, out in spec.outputs.items()}
+        self._check_datastore_access(lake, [Path(s["source"]) for s in staged.values()], list(inputs.values()), outputs)
         command = render(spec.command, inputs, {key: out.local_path for key, out in outputs.items()})
         self._stores.jobs.create(
             name=name,
@@ -103,6 +106,20 @@ class JobRunner:
     def _compute_name(self, compute: str | None) -> str:
         name = (compute or LOCAL_COMPUTE).removeprefix("azureml:")
         return LOCAL_COMPUTE if name == LOCAL_COMPUTE else self._stores.computes.get(name).name
+
+    def _check_datastore_access(
+        self, lake: LakeResolver, sources: list[Path], values: list[str], outputs: dict[str, JobOutput]
+    ) -> None:
+        """The job's identity needs Storage Blob Data read on the datastores it reads, write on those it writes."""
+        identity = self._stores.identities.get_by_name(SYSTEM_IDENTITY_NAME)
+        principal = Principal(identity_id=identity.id, name=identity.name, kind=identity.kind, token_id="job")
+        authorizer = Authorizer(self._stores.authorization)
+        scope = self._stores.workspaces.get().resource_id
+        reads = [lake.datastore_of(path) for path in [*sources, *(Path(v) for v in values if Path(v).is_absolute())]]
+        writes = [lake.datastore_of(Path(output.local_path)) for output in outputs.values()]
+        for action, stores in ((actions.BLOBS_READ, reads), (actions.BLOBS_WRITE, writes)):
+            for store in sorted({s for s in stores if s is not None}):
+                authorizer.check(principal, action, f"{scope}/datastores/{store}", data=True)
 
     def _inputs(
         self, spec: JobCreate, job_dir: Path, lake: LakeResolver

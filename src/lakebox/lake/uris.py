@@ -77,6 +77,16 @@ class LakeResolver:
             return self.resolve(path_or_uri).local_path
         return Path(path_or_uri.removeprefix("file://")).expanduser()
 
+    def datastore_of(self, path: Path) -> str | None:
+        """The datastore whose folder holds ``path`` (the innermost one), if any."""
+        resolved = path.resolve()
+        holders = [
+            (len(Path(store.local_path).parts), store.name)
+            for store in self._by_name.values()
+            if store.local_path and (resolved == Path(store.local_path) or Path(store.local_path) in resolved.parents)
+        ]
+        return max(holders)[1] if holders else None
+
     @staticmethod
     def _locate(store: Datastore, path: str) -> LakeLocation:
         assert store.local_path is not None, "datastores given to a LakeResolver carry their local_path"
