@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.csv
 import pyarrow.parquet
@@ -20,6 +19,7 @@ from lakebox.client._http import ApiClient
 from lakebox.entities.warehouse import ARROW_STREAM, CopyRequest, LoadResult, SqlLoginCreate, WarehouseTable
 from lakebox.errors import ValidationError
 from lakebox.lake import delta
+from lakebox.lake.arrow import as_arrow_table
 from lakebox.lake.uris import is_lake_uri
 from lakebox.lake.warehouse import LoadMode
 
@@ -96,10 +96,6 @@ def _read_stream(body: bytes) -> pa.Table:
 
 
 def _as_arrow(data: Any) -> pa.Table:
-    if isinstance(data, pa.Table):
-        return data
-    if isinstance(data, pd.DataFrame):
-        return pa.Table.from_pandas(data, preserve_index=False)
     if isinstance(data, str | Path):
         path = Path(data)
         if delta.is_delta_table(path):
@@ -109,4 +105,4 @@ def _as_arrow(data: Any) -> pa.Table:
         if path.suffix.lower() == ".parquet" or path.is_dir():
             return pyarrow.parquet.read_table(path)  # type: ignore[no-untyped-call]
         raise ValidationError(f"cannot load {path}: give a .csv or .parquet file, a Parquet folder or a Delta table")
-    raise ValidationError(f"cannot load {type(data).__name__}: give Arrow, a pandas DataFrame or a file path")
+    return as_arrow_table(data)

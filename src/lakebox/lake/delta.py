@@ -15,7 +15,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from deltalake import DeltaTable, Schema, write_deltalake
@@ -23,6 +22,7 @@ from deltalake.exceptions import DeltaError, SchemaMismatchError, TableNotFoundE
 from deltalake.transaction import AddAction, RemoveAction, create_table_with_add_actions
 
 from lakebox.errors import BadRequestError, NotFoundError, ValidationError
+from lakebox.lake.arrow import as_arrow_table
 
 DELTA_LOG = "_delta_log"
 WriteMode = Literal["append", "overwrite", "error", "ignore"]
@@ -78,7 +78,7 @@ def write_table(
     try:
         write_deltalake(
             str(path),
-            _arrow(data),
+            as_arrow_table(data),
             mode=mode,
             partition_by=list(partition_by) if partition_by else None,
             schema_mode=schema_mode,
@@ -111,7 +111,7 @@ def merge_table(
     """
     if not on:
         raise BadRequestError("a merge needs at least one key column in 'on'")
-    source = _arrow(data)
+    source = as_arrow_table(data)
     missing = [key for key in on if key not in source.column_names]
     if missing:
         raise ValidationError(f"merge keys {missing} are not columns of the data ({source.column_names})")
@@ -221,13 +221,3 @@ def _add_action(root: Path, file: Path) -> AddAction:
     )
     modified = int(file.stat().st_mtime * 1000)
     return AddAction(file.relative_to(root).as_posix(), file.stat().st_size, {}, modified, True, stats_json)
-
-
-def _arrow(data: Any) -> pa.Table:
-    if isinstance(data, pa.Table):
-        return data
-    if isinstance(data, pd.DataFrame):
-        return pa.Table.from_pandas(data, preserve_index=False)
-    if isinstance(data, pa.RecordBatch) or hasattr(data, "__arrow_c_stream__"):
-        return pa.table(data)
-    raise ValidationError(f"cannot write {type(data).__name__}: give an Arrow table or a pandas DataFrame")

@@ -20,7 +20,7 @@ _VAULT_URL = re.compile(r"^https://(?P<vault>[A-Za-z0-9-]+)\.vault\.azure\.net/?
 _STORAGE_URL = re.compile(r"^https://(?P<account>[a-z0-9]+)\.(?:dfs|blob)\.core\.windows\.net", re.IGNORECASE)
 VAULT_URL_FORM = "https://<vault>.vault.azure.net/"
 STORAGE_URL_FORM = "https://<account>.dfs.core.windows.net/"
-_SECRET_KEYS = {"password", "pwd", "accountkey", "sharedaccesssignature", "servicePrincipalKey".lower()}
+_SECRET_KEYS = {"password", "pwd", "accountkey", "sharedaccesssignature", "serviceprincipalkey"}
 
 
 def parse_connection_string(value: str) -> dict[str, str]:
