@@ -12,14 +12,19 @@ from typing import Any
 from urllib.parse import quote
 
 import pyarrow as pa
-import pyarrow.csv
-import pyarrow.parquet
 
 from lakebox.client._http import ApiClient
-from lakebox.entities.warehouse import ARROW_STREAM, CopyRequest, LoadResult, SqlLoginCreate, WarehouseTable
+from lakebox.entities.warehouse import (
+    ARROW_STREAM,
+    CopyRequest,
+    LoadResult,
+    SqlLoginCreate,
+    WarehouseSettings,
+    WarehouseTable,
+)
 from lakebox.errors import ValidationError
 from lakebox.lake import delta
-from lakebox.lake.arrow import as_arrow_table
+from lakebox.lake.arrow import as_arrow_table, read_file
 from lakebox.lake.uris import is_lake_uri
 from lakebox.lake.warehouse import LoadMode
 
@@ -73,6 +78,15 @@ class WarehouseOperations:
         response = self._api.request("POST", f"/api/v1/warehouse/tables/{quote(table)}/copy", json=body.model_dump())
         return LoadResult.model_validate(response)
 
+    def use_connection(self, connection: str | None) -> WarehouseSettings:
+        """Make the PostgreSQL server of a ``postgresql`` connection the warehouse (None: embedded DuckDB).
+        Tables are not moved between engines."""
+        body = WarehouseSettings(connection=connection).model_dump()
+        return WarehouseSettings.model_validate(self._api.request("PUT", "/api/v1/warehouse/settings", json=body))
+
+    def settings(self) -> WarehouseSettings:
+        return WarehouseSettings.model_validate(self._api.request("GET", "/api/v1/warehouse/settings"))
+
     def create_login(self, name: str, password: str, role: str = "Warehouse Data Contributor") -> dict[str, str]:
         """A SQL login (name and password) holding ``role`` on the warehouse."""
         body = SqlLoginCreate.model_validate({"name": name, "password": password, "role": role})
@@ -101,8 +115,8 @@ def _as_arrow(data: Any) -> pa.Table:
         if delta.is_delta_table(path):
             return delta.read_table(path)
         if path.suffix.lower() == ".csv":
-            return pyarrow.csv.read_csv(path)  # type: ignore[attr-defined]
+            return read_file(path, "csv")
         if path.suffix.lower() == ".parquet" or path.is_dir():
-            return pyarrow.parquet.read_table(path)  # type: ignore[no-untyped-call]
+            return read_file(path, "parquet")
         raise ValidationError(f"cannot load {path}: give a .csv or .parquet file, a Parquet folder or a Delta table")
     return as_arrow_table(data)

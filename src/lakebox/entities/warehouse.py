@@ -54,3 +54,19 @@ class LoadResult(BaseModel):
     table: str
     rows: int = Field(description="Rows in the table after the load.")
     loaded: int = Field(description="Rows this load wrote.")
+
+
+WAREHOUSE_SETTINGS = "warehouse"
+
+
+class WarehouseSettings(BaseModel):
+    """The warehouse's engine: DuckDB in the workspace, or the PostgreSQL server of a connection."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = WAREHOUSE_SETTINGS
+    connection: str | None = Field(default=None, description="A postgresql connection; None: embedded DuckDB.")
+
+    @property
+    def engine(self) -> str:
+        return "postgresql" if self.connection else "duckdb"

@@ -62,7 +62,7 @@ class Warehouse:
                 relation = cursor.sql(statement)
                 return relation.to_arrow_table() if relation is not None else pa.table({})
         except duckdb.Error as exc:
-            raise BadRequestError(f"SQL error: {_first_line(exc)}") from exc
+            raise BadRequestError(f"SQL error: {first_line(exc)}") from exc
         finally:
             cursor.close()
 
@@ -113,7 +113,7 @@ class Warehouse:
                 rows = cursor.execute(f"SELECT count(*) FROM {target}").fetchall()[0][0]
                 cursor.commit()
         except duckdb.Error as exc:
-            raise BadRequestError(f"cannot load into {schema}.{table}: {_first_line(exc)}") from exc
+            raise BadRequestError(f"cannot load into {schema}.{table}: {first_line(exc)}") from exc
         finally:
             cursor.close()
         return int(rows), int(rows) - int(before)
@@ -161,7 +161,8 @@ def _link(source: Path, target: Path) -> Path:
     return target.resolve()
 
 
-def _first_line(exc: Exception) -> str:
+def first_line(exc: Exception) -> str:
+    """The first line of an engine's error message, which names the problem."""
     return str(exc).strip().splitlines()[0]
 
 

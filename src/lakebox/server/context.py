@@ -13,7 +13,7 @@ from starlette.requests import Request
 
 from lakebox.entities import Workspace
 from lakebox.errors import UnavailableError
-from lakebox.lake.warehouse import Warehouse
+from lakebox.lake.warehouse_engine import WarehouseEngine, open_engine
 from lakebox.security.authorizer import Authorizer
 
 if TYPE_CHECKING:
@@ -60,18 +60,19 @@ class ServerContext:
     workspace: Workspace
     browser_codes: BrowserCodes = field(default_factory=BrowserCodes)
     job_runner: JobRunner | None = None
-    _warehouse: Warehouse | None = None
+    _warehouse: WarehouseEngine | None = None
     _warehouse_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
-    def warehouse(self) -> Warehouse:
+    def warehouse(self) -> WarehouseEngine:
         """The SQL warehouse, opened on first use (the server is the only process that opens it)."""
         with self._warehouse_lock:
             if self._warehouse is None:
-                self._warehouse = Warehouse(self.layout.warehouse_file)
+                self._warehouse = open_engine(self.stores, self.layout.warehouse_file)
             return self._warehouse
 
     def close(self) -> None:
+        """Close the warehouse; the next use opens the engine the settings name then."""
         with self._warehouse_lock:
             if self._warehouse is not None:
                 self._warehouse.close()

@@ -9,6 +9,7 @@ from lakebox.entities import Data, Environment
 from lakebox.entities.connection import WorkspaceConnection
 from lakebox.entities.linked_service import LinkedService
 from lakebox.entities.spark_pool import SparkPool
+from lakebox.entities.warehouse import WarehouseSettings
 from lakebox.errors import LakeboxError
 from lakebox.store.audit import AuditStore
 from lakebox.store.authorization import AuthorizationStore
@@ -44,6 +45,7 @@ class Stores:
     connections: SpecStore[WorkspaceConnection]
     spark_pools: SpecStore[SparkPool]
     linked_services: SpecStore[LinkedService]
+    warehouse_settings: SpecStore[WarehouseSettings]
 
     @classmethod
     def open(
@@ -72,6 +74,7 @@ class Stores:
             connections=SpecStore(db, "connection", WorkspaceConnection, "connection"),
             spark_pools=SpecStore(db, "spark_pool", SparkPool, "Spark pool"),
             linked_services=SpecStore(db, "linked_service", LinkedService, "linked service"),
+            warehouse_settings=SpecStore(db, "warehouse_settings", WarehouseSettings, "warehouse settings"),
         )
 
     def close(self) -> None:

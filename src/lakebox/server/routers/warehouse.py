@@ -19,11 +19,13 @@ from lakebox.entities.warehouse import (
     PasswordChange,
     SqlLoginCreate,
     SqlQuery,
+    WarehouseSettings,
     WarehouseTable,
 )
 from lakebox.errors import BadRequestError
 from lakebox.lake.datastores import lake_resolver
 from lakebox.lake.warehouse import LoadMode, files_to_copy, parse_table_name
+from lakebox.lake.warehouse_engine import settings_of
 from lakebox.security import actions
 from lakebox.server.auth import require
 from lakebox.server.context import ServerContext, get_context
@@ -115,6 +117,28 @@ async def copy_into(
     )
     schema, table_name = parse_table_name(name)
     return LoadResult(table=f"{schema}.{table_name}", rows=rows, loaded=loaded)
+
+
+@router.get("/settings", response_model=WarehouseSettings, summary="Which engine the warehouse is")
+def get_settings(request: Request, _: Principal = require(actions.WORKSPACE_READ)) -> WarehouseSettings:
+    return settings_of(get_context(request).stores)
+
+
+@router.put("/settings", response_model=WarehouseSettings, summary="Use DuckDB, or a postgresql connection's server")
+def put_settings(
+    body: WarehouseSettings, request: Request, _: Principal = require(actions.WORKSPACE_WRITE)
+) -> WarehouseSettings:
+    context = get_context(request)
+    previous = settings_of(context.stores)
+    context.stores.warehouse_settings.put(body)
+    context.close()
+    try:
+        context.warehouse.tables()  # connect now: a connection that does not work is refused, not kept
+    except BaseException:
+        context.stores.warehouse_settings.put(previous)
+        context.close()
+        raise
+    return body
 
 
 @router.post("/logins", status_code=201, summary="Create a SQL login holding a warehouse role")
