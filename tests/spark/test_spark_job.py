@@ -94,7 +94,7 @@ def test_spark_job_yaml_and_pools(lake_client: MLClient, tmp_path: Path) -> None
         "LAKEBOX_SPARK_CONF": '{"spark.executor.memory": "1g"}',
     }
     assert job.compute is None  # the driver runs on the local compute; the pool is where Spark runs
-    with pytest.raises(ValidationError, match="is not spark://host:port or local"):
+    with pytest.raises(ValidationError, match="is not spark://host:port, sc://host:port or local"):
         SparkPool(name="remote", master="yarn")
     lake_client.spark_pools.create_or_update(SparkPool(name="listed-pool", node_count=3))
     assert lake_client.spark_pools.get("listed-pool").spark_master == "local[3]"

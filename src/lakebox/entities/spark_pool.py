@@ -1,5 +1,6 @@
-"""Spark pools: where a Spark session or Spark job runs, ``local[N]`` on this machine by default, or a
-standalone cluster (``spark://host:7077``) whose workers see the same lake folders."""
+"""Spark pools: where a Spark session or Spark job runs, ``local[N]`` on this machine by default, a
+standalone cluster (``spark://host:7077``) or a Spark Connect server (``sc://host:15002``), whose
+machines see the same lake folders."""
 
 from __future__ import annotations
 
@@ -16,15 +17,15 @@ class SparkPool(BaseModel):
 
     name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
     node_count: int = Field(default=2, ge=1, le=512, description="Cores of local[N] when no master is given.")
-    master: str | None = Field(default=None, description="spark://host:port; default local[N].")
+    master: str | None = Field(default=None, description="spark://host:port or sc://host:port; default local[N].")
     spark_config: dict[str, str] = Field(default_factory=dict, description="Spark settings for every session.")
     description: str | None = None
 
     @field_validator("master")
     @classmethod
     def _known_master(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("spark://", "local")):
-            raise ValueError(f"master {value!r} is not spark://host:port or local[...]")
+        if value is not None and not value.startswith(("spark://", "sc://", "local")):
+            raise ValueError(f"master {value!r} is not spark://host:port, sc://host:port or local[...]")
         return value
 
     @property

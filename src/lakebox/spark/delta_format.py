@@ -10,7 +10,8 @@ commit fails, the files are removed and the table stays at its version.
 Spark's JVM has no Delta source here, so ``install()`` teaches the Python ``DataFrameReader`` and
 ``DataFrameWriter`` the format: they remember format, mode and options as they are set, and
 handle ``save``/``load`` themselves for ``delta``. Every other format goes to Spark untouched.
-Partitioned writes (``partitionBy``) are not supported on this path.
+Spark Connect sessions (``sc://``) work the same way as long as the Connect server and this
+process see the same folders. Partitioned writes (``partitionBy``) are not supported on this path.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from typing import Any
 
 import pyarrow as pa
 from pyspark.sql import DataFrame, DataFrameReader, DataFrameWriter
+from pyspark.sql.connect.dataframe import DataFrame as ConnectDataFrame
+from pyspark.sql.connect.readwriter import DataFrameReader as ConnectReader
+from pyspark.sql.connect.readwriter import DataFrameWriter as ConnectWriter
 from pyspark.sql.pandas.types import from_arrow_schema
 
 from lakebox.errors import BadRequestError, ValidationError
@@ -41,16 +45,18 @@ def _state(target: DataFrameReader | DataFrameWriter) -> dict[str, Any]:
 
 
 def install() -> None:
-    """Teach this process's DataFrameReader and DataFrameWriter the ``delta`` format (once)."""
+    """Teach this process's DataFrameReader and DataFrameWriter, classic and Spark Connect, the
+    ``delta`` format (once)."""
     if getattr(DataFrameWriter, _STATE, False):
         return
-    for cls in (DataFrameReader, DataFrameWriter):
-        _record(cls, "format", lambda state, source: state.update(format=source.lower()))
-        _record(cls, "option", lambda state, key, value: state["options"].update({key: str(value)}))
-        _record(cls, "options", lambda state, **options: state["options"].update(options))
-    _record(DataFrameWriter, "mode", lambda state, mode: state.update(mode=mode))
-    _route(DataFrameWriter, "save", _save)
-    _route(DataFrameReader, "load", _load)
+    for reader, writer in ((DataFrameReader, DataFrameWriter), (ConnectReader, ConnectWriter)):
+        for cls in (reader, writer):
+            _record(cls, "format", lambda state, source: state.update(format=source.lower()))
+            _record(cls, "option", lambda state, key, value: state["options"].update({key: str(value)}))
+            _record(cls, "options", lambda state, **options: state["options"].update(options))
+        _record(writer, "mode", lambda state, mode: state.update(mode=mode))
+        _route(writer, "save", _save)
+        _route(reader, "load", _load)
     setattr(DataFrameWriter, _STATE, True)
 
 
@@ -99,8 +105,14 @@ def _save(
         return
     if mode not in ("append", "overwrite", "error", "errorifexists", "ignore"):
         raise ValidationError(f"unknown save mode {mode!r}")
-    df: DataFrame = writer._df
-    write_table(df, table, "overwrite" if mode == "overwrite" else "append")
+    write_table(_dataframe(writer), table, "overwrite" if mode == "overwrite" else "append")
+
+
+def _dataframe(writer: DataFrameWriter | ConnectWriter) -> DataFrame:
+    """The DataFrame being written (a Spark Connect writer holds only its plan)."""
+    if isinstance(writer, ConnectWriter):
+        return ConnectDataFrame(writer._df, writer._spark)
+    return writer._df
 
 
 def write_table(df: DataFrame, table: Path, mode: str) -> int:
@@ -130,7 +142,7 @@ def _load(reader: DataFrameReader, path: Any, state: dict[str, Any], schema: Any
     )
     spark_schema = from_arrow_schema(pa.schema(table.schema().to_arrow()))
     files = [uri.removeprefix("file://") for uri in table.file_uris()]
-    spark = reader._spark
+    spark = reader._client if isinstance(reader, ConnectReader) else reader._spark
     if not files:
         return spark.createDataFrame([], spark_schema)
     return spark.read.schema(spark_schema).parquet(*files)

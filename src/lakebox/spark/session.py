@@ -65,14 +65,22 @@ def get_session(
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",  # what Delta readers expect
     }
-    builder = pyspark.sql.SparkSession.builder.appName(app_name).master(master)
-    for key, value in {**settings_for_workers, **config}.items():
-        builder = builder.config(key, value)
-    session = builder.getOrCreate()
-    session.sparkContext.setLogLevel("WARN")
+    session: pyspark.sql.SparkSession
+    if master.startswith("sc://"):  # Spark Connect: the server's own settings apply, and only session ones here
+        session = _configured(pyspark.sql.SparkSession.builder.remote(master), config).getOrCreate()
+    else:
+        builder = pyspark.sql.SparkSession.builder.appName(app_name).master(master)
+        session = _configured(builder, {**settings_for_workers, **config}).getOrCreate()
+        session.sparkContext.setLogLevel("WARN")
     session.dataSource.register(SynapseSqlDataSource)
     delta_format.install()
     return session
+
+
+def _configured(builder: Any, config: dict[str, str]) -> Any:
+    for key, value in config.items():
+        builder = builder.config(key, value)
+    return builder
 
 
 class _Builder:
