@@ -12,6 +12,7 @@ from pyspark.sql.functions import col, udf
 
 from lakebox import BadRequestError, MLClient, NotFoundError, ValidationError
 from lakebox.lake import delta
+from lakebox.spark import DeltaTable
 
 LAKE = "abfss://ml-data@datalake.dfs.core.windows.net"
 
@@ -110,3 +111,32 @@ def test_synapsesql_reads_and_writes_with_a_sql_login(spark: pyspark.sql.SparkSe
         "dbtable", "dbo.SparkCustomersNextYear"
     ).option("user", "sparkadmin").option("password", "spark-login-pw-1").save()
     assert sorted(lake_client.warehouse.read_table("dbo.SparkCustomersNextYear").column("Age").to_pylist()) == [31, 61]
+
+
+def test_delta_spark_api_merge_history_and_delete(spark: pyspark.sql.SparkSession, lake_client: MLClient) -> None:
+    uri = f"{LAKE}/spark/merged"
+    spark.createDataFrame([(1, 10), (2, 20)], "id long, score long").write.mode("overwrite").format("delta").save(uri)
+    table = DeltaTable.forPath(spark, uri)
+    updates = spark.createDataFrame([(2, 25), (3, 30)], "id long, score long")
+    metrics = (
+        table.alias("t")
+        .merge(updates.alias("s"), "t.id = s.id")
+        .whenMatchedUpdateAll()
+        .whenNotMatchedInsertAll()
+        .execute()
+    )
+    assert (metrics["num_target_rows_updated"], metrics["num_target_rows_inserted"]) == (1, 1)
+    assert sorted((r.id, r.score) for r in table.toDF().collect()) == [(1, 10), (2, 25), (3, 30)]
+    table.delete("score < 20")
+    assert [r.operation for r in table.history().collect()][:2] == ["DELETE", "MERGE"]
+    assert sorted(r.id for r in table.toDF().collect()) == [2, 3]
+    assert DeltaTable.isDeltaTable(spark, uri) and not DeltaTable.isDeltaTable(spark, f"{LAKE}/plain")
+    with pytest.raises(BadRequestError, match="must name the table as 't' and the source by one alias"):
+        table.alias("t").merge(updates, "id = id")
+
+
+def test_notebookutils_is_synapses_name_for_mssparkutils() -> None:
+    from lakebox.spark import mssparkutils
+    from notebookutils import mssparkutils as familiar
+
+    assert familiar is mssparkutils

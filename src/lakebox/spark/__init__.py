@@ -5,6 +5,7 @@
 """
 
 from lakebox.spark import mssparkutils
+from lakebox.spark.delta_table import DeltaTable
 from lakebox.spark.session import SparkSession, get_session
 
-__all__ = ["SparkSession", "get_session", "mssparkutils"]
+__all__ = ["DeltaTable", "SparkSession", "get_session", "mssparkutils"]
