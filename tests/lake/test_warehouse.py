@@ -58,8 +58,12 @@ def test_sql_logins_read_with_the_right_password_only(ml_client: MLClient, share
     ml_client.warehouse.create_login("analyst", "correct-horse-1", role="Warehouse Data Reader")
     with WarehouseOperations.connect(shared_workspace.url, "analyst", "correct-horse-1") as analyst:
         assert analyst.query("SELECT sum(x) AS total FROM dbo.Logins").to_pydict() == {"total": [3]}
-        with pytest.raises(BadRequestError, match="SQL error"):
-            analyst.query("DROP TABLE dbo.Logins")  # read-only: one SELECT, nothing else
+        with pytest.raises(BadRequestError, match="read-only access runs one SELECT statement"):
+            analyst.query("DROP TABLE dbo.Logins")
+        with pytest.raises(BadRequestError, match="read-only access runs one SELECT statement"):
+            analyst.query("SELECT 1; DROP TABLE dbo.Logins")
+        with pytest.raises(BadRequestError, match="syntax error"):
+            analyst.query("SELECT 1) ; DROP TABLE dbo.Logins; SELECT (1")  # no way out of a wrapper
         with pytest.raises(PermissionDeniedError, match="warehouse/tables/write"):
             analyst.load("dbo.Logins", pa.table({"x": [3]}))
     started = time.monotonic()

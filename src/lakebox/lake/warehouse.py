@@ -5,7 +5,7 @@ The server owns the database file and is its only process; callers reach it thro
 read or write files on the server, except in a private staging folder where a copy from the lake
 (:meth:`Warehouse.copy_files`) links the files it loads for as long as it runs. Data comes in as
 Arrow through :meth:`Warehouse.load`, or from lake files the server resolved and checked.
-Read-only callers' SQL runs as a subquery, which admits one ``SELECT`` and nothing else.
+Read-only callers may run exactly one ``SELECT`` statement, as DuckDB's own parser tells.
 """
 
 from __future__ import annotations
@@ -54,10 +54,11 @@ class Warehouse:
         self._write_lock = threading.Lock()
 
     def query(self, sql: str, *, read_only: bool) -> pa.Table:
-        """Run ``sql``; its result as Arrow (empty for statements without one)."""
-        statement = f"SELECT * FROM ({sql.strip().rstrip(';')})" if read_only else sql
+        """Run ``sql``; its result as Arrow (empty for statements without one). A read-only caller's
+        SQL must be exactly one ``SELECT``."""
         cursor = self._connection.cursor()
         try:
+            statement = self._single_select(cursor, sql) if read_only else sql
             with contextlib.nullcontext() if read_only else self._write_lock:
                 relation = cursor.sql(statement)
                 return relation.to_arrow_table() if relation is not None else pa.table({})
@@ -65,6 +66,13 @@ class Warehouse:
             raise BadRequestError(f"SQL error: {first_line(exc)}") from exc
         finally:
             cursor.close()
+
+    @staticmethod
+    def _single_select(cursor: duckdb.DuckDBPyConnection, sql: str) -> str:
+        statements = cursor.extract_statements(sql)
+        if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+            raise BadRequestError("read-only access runs one SELECT statement; this SQL is something else")
+        return str(statements[0].query)
 
     def load(self, name: str, data: pa.Table, mode: LoadMode = "append") -> tuple[int, int]:
         """Load Arrow data into a table in one transaction; returns the rows the table then has and
