@@ -137,3 +137,16 @@ def test_copy_into_needs_blob_read_on_the_datastore(shared_workspace: RunningWor
         )
     assert denied.status_code == 403
     assert "lakebox/workspaces/datastores/blobs/read" in denied.json()["message"]
+
+
+def test_copy_into_never_follows_links_out_of_the_datastore(
+    ml_client: MLClient, shared_workspace: RunningWorkspace, tmp_path: Path
+) -> None:
+    outside = tmp_path / "private.csv"
+    outside.write_text("secret\nserver-file\n")
+    linked = shared_workspace.layout.default_datastore_dir / "escape"
+    linked.mkdir(exist_ok=True)
+    (linked / "data.csv").symlink_to(outside)
+    with pytest.raises(ValidationError, match="is outside the datastore"):
+        ml_client.warehouse.copy_into("dbo.Escape", "azureml://datastores/workspaceblobstore/paths/escape")
+    assert "Escape" not in {t.name for t in ml_client.warehouse.tables()}

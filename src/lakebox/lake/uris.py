@@ -77,6 +77,13 @@ class LakeResolver:
             return self.resolve(path_or_uri).local_path
         return Path(path_or_uri.removeprefix("file://")).expanduser()
 
+    def root_of(self, datastore: str) -> Path:
+        """The folder of a datastore."""
+        store = self._by_name.get(datastore)
+        if store is None or store.local_path is None:
+            raise NotFoundError(f"datastore {datastore!r} not found")
+        return Path(store.local_path)
+
     def datastore_of(self, path: Path) -> str | None:
         """The datastore whose folder holds ``path`` (the innermost one), if any."""
         resolved = path.resolve()

@@ -174,8 +174,19 @@ def first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0]
 
 
-def files_to_copy(path: Path, file_format: str | None) -> tuple[list[Path], CopyFormat]:
-    """The files behind a copy source (a file, a folder of files, or one version of a Delta table)."""
+def files_to_copy(path: Path, file_format: str | None, root: Path) -> tuple[list[Path], CopyFormat]:
+    """The files behind a copy source (a file, a folder of files, or one version of a Delta table),
+    all inside the datastore folder ``root``: a symbolic link or a Delta log entry pointing
+    elsewhere is refused, so a copy never reads the server's other files."""
+    files, kind = _source_files(path, file_format)
+    root = root.resolve()
+    for file in files:
+        if root not in file.resolve().parents:
+            raise ValidationError(f"{file} is outside the datastore; a copy reads only the datastore's own files")
+    return files, kind
+
+
+def _source_files(path: Path, file_format: str | None) -> tuple[list[Path], CopyFormat]:
     from lakebox.lake import delta
 
     if file_format == "delta" or (file_format is None and delta.is_delta_table(path)):

@@ -107,11 +107,12 @@ async def copy_into(
     principal: Principal = require(actions.WAREHOUSE_WRITE, scope=SCOPE, data=True),
 ) -> LoadResult:
     context = get_context(request)
-    location = lake_resolver(context.stores, context.layout).resolve(body.source)
+    lake = lake_resolver(context.stores, context.layout)
+    location = lake.resolve(body.source)
     context.authorizer.check(
         principal, actions.BLOBS_READ, context.scope_of(f"datastores/{location.datastore}"), data=True
     )
-    files, file_format = files_to_copy(location.local_path, body.format)
+    files, file_format = files_to_copy(location.local_path, body.format, lake.root_of(location.datastore))
     rows, loaded = await anyio.to_thread.run_sync(
         lambda: context.warehouse.copy_files(name, files, file_format, body.mode)
     )
