@@ -6,10 +6,10 @@ from fastapi import APIRouter, Request, Response
 
 from lakebox.compute.sizes import vm_size
 from lakebox.entities import ComputeCluster, Principal
-from lakebox.errors import BadRequestError
 from lakebox.security import actions
 from lakebox.server.auth import require
 from lakebox.server.context import get_context
+from lakebox.server.routers._put import check_name, set_created
 
 router = APIRouter(prefix="/computes", tags=["compute"])
 
@@ -22,11 +22,10 @@ def put_compute(
     response: Response,
     _: Principal = require(actions.COMPUTES_WRITE, scope="computes/{name}"),
 ) -> ComputeCluster:
-    if cluster.name.lower() != name.lower():
-        raise BadRequestError(f"the body names compute {cluster.name!r} but the path names {name!r}")
+    check_name("compute", cluster.name, name)
     canonical = cluster.model_copy(update={"size": vm_size(cluster.size).name})
     stored, created = get_context(request).stores.computes.put(canonical)
-    response.status_code = 201 if created else 200
+    set_created(response, created)
     return stored
 
 

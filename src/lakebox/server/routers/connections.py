@@ -13,6 +13,7 @@ from lakebox.errors import BadRequestError
 from lakebox.security import actions
 from lakebox.server.auth import require
 from lakebox.server.context import ServerContext, get_context
+from lakebox.server.routers._put import check_name, set_created
 
 router = APIRouter(prefix="/connections", tags=["connections"])
 SCOPE = "connections/{name}"
@@ -27,12 +28,11 @@ def put_connection(
     response: Response,
     principal: Principal = require(actions.CONNECTIONS_WRITE, scope=SCOPE),
 ) -> WorkspaceConnection:
-    if connection.name.lower() != name.lower():
-        raise BadRequestError(f"the body names connection {connection.name!r} but the path names {name!r}")
+    check_name("connection", connection.name, name)
     context = get_context(request)
     stored = connection.model_copy(update={"credentials": _vaulted(context, connection, principal)})
     _, created = context.stores.connections.put(stored)
-    response.status_code = 201 if created else 200
+    set_created(response, created)
     return stored
 
 

@@ -12,6 +12,7 @@ from lakebox.lake.datastores import locate
 from lakebox.security import actions
 from lakebox.server.auth import require
 from lakebox.server.context import get_context
+from lakebox.server.routers._put import check_name, set_created
 
 router = APIRouter(prefix="/datastores", tags=["datastores"])
 SCOPE = "datastores/{name}"
@@ -25,13 +26,12 @@ def put_datastore(
     response: Response,
     _: Principal = require(actions.DATASTORES_WRITE, scope=SCOPE),
 ) -> Datastore:
-    if datastore.name != name:
-        raise BadRequestError(f"the body names datastore {datastore.name!r} but the path names {name!r}")
+    check_name("datastore", datastore.name, name, case_sensitive=True)
     context = get_context(request)
     if datastore.path is not None and Path(datastore.path).expanduser().is_file():
         raise BadRequestError(f"datastore path {datastore.path} is a file; give a folder")
     stored, created = context.stores.datastores.put(datastore)
-    response.status_code = 201 if created else 200
+    set_created(response, created)
     return locate(stored, context.layout)
 
 

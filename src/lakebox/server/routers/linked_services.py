@@ -6,11 +6,11 @@ from fastapi import APIRouter, Request, Response
 
 from lakebox.entities import Principal
 from lakebox.entities.linked_service import LinkedService, LinkedServiceTarget
-from lakebox.errors import BadRequestError
 from lakebox.lake.linked_services import LinkedServices
 from lakebox.security import actions
 from lakebox.server.auth import require
 from lakebox.server.context import ServerContext, get_context
+from lakebox.server.routers._put import check_name, set_created
 
 router = APIRouter(prefix="/linkedServices", tags=["linked services"])
 SCOPE = "linkedServices/{name}"
@@ -28,10 +28,9 @@ def put_linked_service(
     response: Response,
     principal: Principal = require(actions.LINKED_SERVICES_WRITE, scope=SCOPE),
 ) -> LinkedService:
-    if service.name.lower() != name.lower():
-        raise BadRequestError(f"the body names linked service {service.name!r} but the path names {name!r}")
+    check_name("linked service", service.name, name)
     stored, created = _services(get_context(request)).store(service, principal)
-    response.status_code = 201 if created else 200
+    set_created(response, created)
     return stored
 
 

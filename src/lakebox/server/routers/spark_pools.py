@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from lakebox.entities import Principal, SparkPool
-from lakebox.errors import BadRequestError
 from lakebox.security import actions
 from lakebox.server.auth import require
 from lakebox.server.context import get_context
+from lakebox.server.routers._put import check_name, set_created
 
 router = APIRouter(prefix="/sparkPools", tags=["spark pools"])
 SCOPE = "sparkPools/{name}"
@@ -22,10 +22,9 @@ def put_pool(
     response: Response,
     _: Principal = require(actions.COMPUTES_WRITE, scope=SCOPE),
 ) -> SparkPool:
-    if pool.name.lower() != name.lower():
-        raise BadRequestError(f"the body names Spark pool {pool.name!r} but the path names {name!r}")
+    check_name("Spark pool", pool.name, name)
     stored, created = get_context(request).stores.spark_pools.put(pool)
-    response.status_code = 201 if created else 200
+    set_created(response, created)
     return stored
 
 

@@ -11,10 +11,10 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from lakebox.entities import KeyVaultSecret, Principal, SecretProperties, SecretSet, SecretUpdate, Vault
 from lakebox.entities.vault import SECRET_NAME_PATTERN, VAULT_NAME_PATTERN
-from lakebox.errors import BadRequestError
 from lakebox.security import actions
 from lakebox.server.auth import require
 from lakebox.server.context import get_context
+from lakebox.server.routers._put import check_name, set_created
 
 router = APIRouter(prefix="/vaults", tags=["vaults"])
 VAULT_SCOPE = "vaults/{vault}"
@@ -30,10 +30,9 @@ def put_vault(
     vault: str = VaultName,
     _: Principal = require(actions.VAULTS_WRITE, scope=VAULT_SCOPE),
 ) -> Vault:
-    if body.name.lower() != vault.lower():
-        raise BadRequestError(f"the body names vault {body.name!r} but the path names {vault!r}")
+    check_name("vault", body.name, vault)
     stored, created = get_context(request).stores.vaults.create_vault(body)
-    response.status_code = 201 if created else 200
+    set_created(response, created)
     return stored
 
 
