@@ -104,3 +104,29 @@ def test_secret_commands_never_print_a_value_unasked(
     assert _json(capsys)["value"] == "cli-secret-value-7"  # type: ignore[index]
     assert lakebox(["secret", "show", "--vault", "clivault", "--name", "nope", *path]) == 5
     assert capsys.readouterr().err.startswith("error: secret 'nope' not found in vault 'clivault'")
+
+
+def test_data_commands(shared_workspace: RunningWorkspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = ["--path", str(shared_workspace.layout.root)]
+    folder = tmp_path / "cli-lake"
+    assert lakebox(["datastore", "create", "--name", "cli_lake", "--folder", str(folder), "-o", "json", *path]) == 0
+    assert _json(capsys)["local_path"] == str(folder.resolve())  # type: ignore[index]
+    csv = tmp_path / "people.csv"
+    csv.write_text("name,age\nada,36\nalan,41\n")
+    assert lakebox(["sql", "load", str(csv), "--table", "dbo.People", "--mode", "overwrite", *path]) == 0
+    assert "dbo.People" in capsys.readouterr().out
+    assert lakebox(["sql", "SELECT name FROM dbo.People WHERE age > 40", "-o", "json", *path]) == 0
+    assert _json(capsys) == [{"name": "alan"}]
+    assert lakebox(["sql", "tables", "-o", "json", *path]) == 0
+    assert {"schema": "dbo", "name": "People", "rows": 2, "columns": 2} in _json(capsys)  # type: ignore[operator]
+    password = tmp_path / "pw"
+    password.write_text("cli-login-pw-1\n")
+    login = ["sql-login", "create", "--name", "cli_reader", "--password-file", str(password), "--reader"]
+    assert lakebox([*login, *path]) == 0
+    assert lakebox(["spark-pool", "create", "--name", "cli-pool", "--nodes", "3", "--conf", "spark.x=1", *path]) == 0
+    capsys.readouterr()
+    assert lakebox(["spark-pool", "show", "cli-pool", "-o", "json", *path]) == 0
+    assert _json(capsys)["spark_config"] == {"spark.x": "1"}  # type: ignore[index]
+    capsys.readouterr()
+    assert lakebox(["sql", "SELEC 1", *path]) == 7  # invalid input
+    assert "SQL error: Parser Error" in capsys.readouterr().err
