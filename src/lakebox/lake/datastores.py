@@ -12,9 +12,8 @@ from lakebox.workspace.layout import WorkspaceLayout
 
 
 def locate(datastore: Datastore, layout: WorkspaceLayout) -> Datastore:
-    """The datastore with ``local_path`` (its folder, created if missing) and ``is_default`` filled in."""
+    """The datastore with ``local_path`` (its folder) and ``is_default`` filled in."""
     folder = Path(datastore.path).expanduser() if datastore.path else layout.datastores_dir / datastore.name
-    folder.mkdir(parents=True, exist_ok=True)
     return datastore.model_copy(
         update={"local_path": str(folder.resolve()), "is_default": datastore.name == DEFAULT_DATASTORE}
     )

@@ -32,7 +32,10 @@ def put_datastore(
         raise BadRequestError(f"datastore path {datastore.path} is a file; give a folder")
     stored, created = context.stores.datastores.put(datastore)
     set_created(response, created)
-    return locate(stored, context.layout)
+    located = locate(stored, context.layout)
+    assert located.local_path is not None
+    Path(located.local_path).mkdir(parents=True, exist_ok=True)  # once, when registered, not on every lookup
+    return located
 
 
 @router.get("", response_model=list[Datastore], summary="List datastores")
