@@ -22,9 +22,8 @@ from lakebox.entities.warehouse import (
     WarehouseSettings,
     WarehouseTable,
 )
-from lakebox.errors import ValidationError
-from lakebox.lake import delta
-from lakebox.lake.arrow import as_arrow_table, read_file
+from lakebox.lake.arrow import as_arrow_table, from_ipc, to_ipc
+from lakebox.lake.files import read_files, source_files
 from lakebox.lake.uris import is_lake_uri
 from lakebox.lake.warehouse import LoadMode
 
@@ -42,11 +41,11 @@ class WarehouseOperations:
 
     def query(self, sql: str) -> pa.Table:
         """Run one SQL statement; its result as Arrow (``.to_pandas()`` for a DataFrame)."""
-        return _read_stream(self._api.request("POST", "/api/v1/warehouse/query", json={"query": sql}))
+        return from_ipc(self._api.request("POST", "/api/v1/warehouse/query", json={"query": sql}))
 
     def read_table(self, table: str) -> pa.Table:
         """Every row of ``schema.table``."""
-        return _read_stream(self._api.request("GET", f"/api/v1/warehouse/tables/{quote(table)}"))
+        return from_ipc(self._api.request("GET", f"/api/v1/warehouse/tables/{quote(table)}"))
 
     def tables(self) -> list[WarehouseTable]:
         return [WarehouseTable.model_validate(t) for t in self._api.request("GET", "/api/v1/warehouse/tables")]
@@ -56,15 +55,11 @@ class WarehouseOperations:
         table (sent to the server), or a lake URI (read by the server itself, see :meth:`copy_into`)."""
         if isinstance(data, str) and is_lake_uri(data):
             return self.copy_into(table, data, mode=mode)
-        arrow = _as_arrow(data)
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, arrow.schema) as writer:
-            writer.write_table(arrow)
         response = self._api.request(
             "PUT",
             f"/api/v1/warehouse/tables/{quote(table)}",
             params={"mode": mode},
-            content=sink.getvalue().to_pybytes(),
+            content=to_ipc(_as_arrow(data)),
             content_type=ARROW_STREAM,
         )
         return LoadResult.model_validate(response)
@@ -105,18 +100,7 @@ class WarehouseOperations:
         self.close()
 
 
-def _read_stream(body: bytes) -> pa.Table:
-    return pa.ipc.open_stream(body).read_all()
-
-
 def _as_arrow(data: Any) -> pa.Table:
     if isinstance(data, str | Path):
-        path = Path(data)
-        if delta.is_delta_table(path):
-            return delta.read_table(path)
-        if path.suffix.lower() == ".csv":
-            return read_file(path, "csv")
-        if path.suffix.lower() == ".parquet" or path.is_dir():
-            return read_file(path, "parquet")
-        raise ValidationError(f"cannot load {path}: give a .csv or .parquet file, a Parquet folder or a Delta table")
+        return read_files(*source_files(Path(data)))
     return as_arrow_table(data)

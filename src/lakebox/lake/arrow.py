@@ -1,14 +1,11 @@
-"""Turning what users hand to the lake (Arrow, pandas, CSV and Parquet files) into one Arrow table."""
+"""Turning what users hand to the lake (Arrow, pandas) into one Arrow table, and Arrow IPC streams."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv
-import pyarrow.parquet
 
 from lakebox.errors import ValidationError
 
@@ -24,8 +21,13 @@ def as_arrow_table(data: Any) -> pa.Table:
     raise ValidationError(f"cannot write {type(data).__name__}: give an Arrow table or a pandas DataFrame")
 
 
-def read_file(path: Path, file_format: str) -> pa.Table:
-    """A Parquet file or folder (``parquet``), or a CSV file with a header (``csv``)."""
-    if file_format == "csv":
-        return pyarrow.csv.read_csv(path)  # type: ignore[attr-defined]
-    return pyarrow.parquet.read_table(path)  # type: ignore[no-untyped-call]
+def to_ipc(table: pa.Table) -> bytes:
+    """An Arrow IPC stream of ``table`` (what the warehouse's API sends and receives)."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def from_ipc(body: bytes) -> pa.Table:
+    return pa.ipc.open_stream(body).read_all()

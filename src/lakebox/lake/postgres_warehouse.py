@@ -18,8 +18,8 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from lakebox.errors import BadRequestError, NotFoundError, UnavailableError
-from lakebox.lake.arrow import read_file
-from lakebox.lake.warehouse import DEFAULT_SCHEMA, CopyFormat, LoadMode, first_line, parse_table_name
+from lakebox.lake.files import FileFormat, read_files
+from lakebox.lake.warehouse import DEFAULT_SCHEMA, LoadMode, first_line, parse_table_name
 
 _TYPES = (
     (pa.types.is_boolean, "boolean"),
@@ -100,9 +100,9 @@ class PostgresWarehouse:
         return rows, data.num_rows
 
     def copy_files(
-        self, name: str, files: list[Path], file_format: CopyFormat, mode: LoadMode = "append"
+        self, name: str, files: list[Path], file_format: FileFormat, mode: LoadMode = "append"
     ) -> tuple[int, int]:
-        return self.load(name, pa.concat_tables([read_file(file, file_format) for file in files]), mode)
+        return self.load(name, read_files(files, file_format), mode)
 
     def tables(self) -> list[dict[str, object]]:
         with self._connect() as connection:

@@ -23,12 +23,12 @@ import duckdb
 import pyarrow as pa
 
 from lakebox.errors import BadRequestError, NotFoundError, ValidationError
+from lakebox.lake.files import FileFormat, source_files
 
 DEFAULT_SCHEMA = "dbo"
 _IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]{0,127}"
 _TABLE_NAME = re.compile(rf"^(?:\[?(?P<schema>{_IDENTIFIER})\]?\.)?\[?(?P<table>{_IDENTIFIER})\]?$")
 LoadMode = Literal["append", "overwrite", "create"]
-CopyFormat = Literal["parquet", "csv"]
 
 
 def parse_table_name(name: str) -> tuple[str, str]:
@@ -84,7 +84,7 @@ class Warehouse:
         return self._write(name, "lakebox_load", mode, data)
 
     def copy_files(
-        self, name: str, files: list[Path], file_format: CopyFormat, mode: LoadMode = "append"
+        self, name: str, files: list[Path], file_format: FileFormat, mode: LoadMode = "append"
     ) -> tuple[int, int]:
         """Load Parquet or CSV (with a header) files with the engine's own readers, as ``load`` does."""
         if not files:
@@ -174,32 +174,13 @@ def first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0]
 
 
-def files_to_copy(path: Path, file_format: str | None, root: Path) -> tuple[list[Path], CopyFormat]:
+def files_to_copy(path: Path, file_format: str | None, root: Path) -> tuple[list[Path], FileFormat]:
     """The files behind a copy source (a file, a folder of files, or one version of a Delta table),
     all inside the datastore folder ``root``: a symbolic link or a Delta log entry pointing
     elsewhere is refused, so a copy never reads the server's other files."""
-    files, kind = _source_files(path, file_format)
+    files, kind = source_files(path, file_format)
     root = root.resolve()
     for file in files:
         if root not in file.resolve().parents:
             raise ValidationError(f"{file} is outside the datastore; a copy reads only the datastore's own files")
     return files, kind
-
-
-def _source_files(path: Path, file_format: str | None) -> tuple[list[Path], CopyFormat]:
-    from lakebox.lake import delta
-
-    if file_format == "delta" or (file_format is None and delta.is_delta_table(path)):
-        return delta.snapshot_files(path), "parquet"
-    if path.is_file():
-        kind = file_format or path.suffix.lower().lstrip(".")
-        if kind not in ("parquet", "csv"):
-            raise ValidationError(f"cannot tell the format of {path.name}; give format parquet, csv or delta")
-        return [path], "parquet" if kind == "parquet" else "csv"
-    if not path.is_dir():
-        raise NotFoundError(f"{path} does not exist")
-    for kind in (file_format,) if file_format else ("parquet", "csv"):
-        files = sorted(p for p in path.rglob(f"*.{kind}") if not p.name.startswith(("_", ".")))
-        if files:
-            return files, "parquet" if kind == "parquet" else "csv"
-    raise NotFoundError(f"no {file_format or 'parquet or csv'} files in {path}")

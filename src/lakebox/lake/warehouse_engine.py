@@ -11,7 +11,8 @@ import pyarrow as pa
 from lakebox.entities.connection import SecretReference
 from lakebox.entities.warehouse import WAREHOUSE_SETTINGS, WarehouseSettings
 from lakebox.errors import BadRequestError
-from lakebox.lake.warehouse import CopyFormat, LoadMode, Warehouse
+from lakebox.lake.files import FileFormat
+from lakebox.lake.warehouse import LoadMode, Warehouse
 from lakebox.store.stores import Stores
 
 
@@ -19,7 +20,7 @@ class WarehouseEngine(Protocol):
     def query(self, statement: str, *, read_only: bool) -> pa.Table: ...
     def load(self, name: str, data: pa.Table, mode: LoadMode = "append") -> tuple[int, int]: ...
     def copy_files(
-        self, name: str, files: list[Path], file_format: CopyFormat, mode: LoadMode = "append"
+        self, name: str, files: list[Path], file_format: FileFormat, mode: LoadMode = "append"
     ) -> tuple[int, int]: ...
     def tables(self) -> list[dict[str, object]]: ...
     def read_table(self, name: str) -> pa.Table: ...

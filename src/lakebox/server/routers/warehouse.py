@@ -23,6 +23,7 @@ from lakebox.entities.warehouse import (
     WarehouseTable,
 )
 from lakebox.errors import BadRequestError
+from lakebox.lake.arrow import from_ipc, to_ipc
 from lakebox.lake.datastores import lake_resolver
 from lakebox.lake.warehouse import LoadMode, files_to_copy, parse_table_name
 from lakebox.lake.warehouse_engine import settings_of
@@ -35,10 +36,7 @@ SCOPE = "warehouse"
 
 
 def _arrow_response(table: pa.Table) -> Response:
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    return Response(content=sink.getvalue().to_pybytes(), media_type=ARROW_STREAM)
+    return Response(content=to_ipc(table), media_type=ARROW_STREAM)
 
 
 def _may_write(context: ServerContext, principal: Principal) -> bool:
@@ -91,7 +89,7 @@ async def load_table(
         raise BadRequestError(f"send the rows as an Arrow IPC stream with Content-Type {ARROW_STREAM}")
     schema, table_name = parse_table_name(name)
     try:
-        data = pa.ipc.open_stream(await request.body()).read_all()
+        data = from_ipc(await request.body())
     except pa.ArrowInvalid as exc:
         raise BadRequestError(f"the body is not a valid Arrow IPC stream: {exc}") from exc
     context = get_context(request)
