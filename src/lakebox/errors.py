@@ -98,6 +98,12 @@ class JobFailedError(LakeboxError):
     code = "job_failed"
 
 
+class DeploymentFailedError(LakeboxError):
+    """An online deployment failed to provision (raised by its poller; not an HTTP error)."""
+
+    code = "deployment_failed"
+
+
 def error_from_response(status_code: int, body: Any) -> LakeboxError:
     """Rebuild the server's error from a response status and its decoded JSON body."""
     if isinstance(body, dict) and isinstance(body.get("message"), str):

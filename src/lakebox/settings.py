@@ -98,6 +98,12 @@ LAKEBOX_SERVER_START_TIMEOUT: Setting[float] = Setting(
     lambda: 90.0,
     "Seconds the SDK and CLI wait for a starting server to answer /health.",
 )
+LAKEBOX_GATEWAY_PORT: Setting[int] = Setting(
+    "LAKEBOX_GATEWAY_PORT",
+    _positive_int,
+    lambda: None,
+    "Port of the inference gateway (scoring URIs); by default the port it had before, else a free one.",
+)
 LAKEBOX_DATABASE_URL: Setting[str] = Setting(
     "LAKEBOX_DATABASE_URL",
     str,

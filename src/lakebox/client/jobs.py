@@ -13,7 +13,7 @@ from lakebox.client.environments import EnvironmentOperations
 from lakebox.client.poller import LROPoller
 from lakebox.entities import Command, Environment, Job, JobCreate, JobLogs, JobStatus
 from lakebox.entities.job import JobSpec
-from lakebox.environments.builder import CURATED_DEFAULT
+from lakebox.environments.spec import CURATED_DEFAULT
 from lakebox.errors import JobFailedError
 from lakebox.jobs.code import pack, unpack
 

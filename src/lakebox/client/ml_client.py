@@ -21,6 +21,8 @@ from lakebox.client.environments import EnvironmentOperations
 from lakebox.client.identities import IdentityOperations
 from lakebox.client.jobs import JobOperations
 from lakebox.client.linked_services import LinkedServiceOperations
+from lakebox.client.models import ModelOperations
+from lakebox.client.online_endpoints import OnlineDeploymentOperations, OnlineEndpointOperations
 from lakebox.client.spark_pools import SparkPoolOperations
 from lakebox.client.vaults import SecretOperations, VaultOperations
 from lakebox.client.warehouse import WarehouseOperations
@@ -85,6 +87,9 @@ class MLClient:
         self.spark_pools = SparkPoolOperations(self._api)
         self.linked_services = LinkedServiceOperations(self._api)
         self.jobs = JobOperations(self._api, self.environments)
+        self.models = ModelOperations(self._api)
+        self.online_endpoints = OnlineEndpointOperations(self._api)
+        self.online_deployments = OnlineDeploymentOperations(self._api, self.models, self.environments)
         self.audit = AuditOperations(self._api)
         self.identities = IdentityOperations(self._api)
         self.role_assignments = RoleAssignmentOperations(self._api)

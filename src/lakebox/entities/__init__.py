@@ -6,6 +6,16 @@ from lakebox.entities.compute import ComputeCluster
 from lakebox.entities.connection import WorkspaceConnection
 from lakebox.entities.data import AssetTypes, Data
 from lakebox.entities.datastore import AzureBlobDatastore, AzureDataLakeGen2Datastore, Datastore
+from lakebox.entities.endpoint import (
+    BatchingSettings,
+    CodeConfiguration,
+    EndpointAuthKeys,
+    EndpointAuthToken,
+    ManagedOnlineDeployment,
+    ManagedOnlineEndpoint,
+    OnlineRequestSettings,
+    ProbeSettings,
+)
 from lakebox.entities.environment import Environment
 from lakebox.entities.identity import (
     CreatedToken,
@@ -17,6 +27,7 @@ from lakebox.entities.identity import (
     TokenInfo,
 )
 from lakebox.entities.job import Command, Input, Job, JobCreate, JobLogs, JobOutput, JobStatus, Output, command
+from lakebox.entities.model import Model
 from lakebox.entities.spark_pool import SparkPool, spark
 from lakebox.entities.vault import KeyVaultSecret, SecretProperties, SecretSet, SecretUpdate, Vault
 from lakebox.entities.workspace import Workspace, WorkspaceConfig, WorkspaceUpdate
@@ -28,11 +39,15 @@ __all__ = [
     "AuditVerification",
     "AzureBlobDatastore",
     "AzureDataLakeGen2Datastore",
+    "BatchingSettings",
+    "CodeConfiguration",
     "Command",
     "ComputeCluster",
     "CreatedToken",
     "Data",
     "Datastore",
+    "EndpointAuthKeys",
+    "EndpointAuthToken",
     "Environment",
     "Identity",
     "IdentityCreate",
@@ -44,8 +59,13 @@ __all__ = [
     "JobOutput",
     "JobStatus",
     "KeyVaultSecret",
+    "ManagedOnlineDeployment",
+    "ManagedOnlineEndpoint",
+    "Model",
+    "OnlineRequestSettings",
     "Output",
     "Principal",
+    "ProbeSettings",
     "RoleAssignment",
     "RoleAssignmentCreate",
     "RoleDefinition",

@@ -19,7 +19,6 @@ from lakebox import settings
 from lakebox.environments.spec import EnvironmentSpec
 from lakebox.errors import ValidationError
 
-CURATED_DEFAULT = "lakebox-default"
 _READY = ".ready"
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from lakebox.entities.environment import Environment
 from lakebox.errors import ValidationError
 
 # conda name -> PyPI name, for packages that are the same project on both.
@@ -42,6 +43,7 @@ CONDA_TO_PIP = {
 } | {"py-xgboost": "xgboost", "mlflow-skinny": "mlflow-skinny"}
 _IGNORED = {"pip", "setuptools", "wheel"}
 _CONDA_SPEC = re.compile(r"^(?P<name>[A-Za-z0-9_.\-]+)\s*(?P<op>[=<>!~]*)\s*(?P<version>[^\s=]*)(=.*)?$")
+CURATED_DEFAULT = "lakebox-default"
 RUNTIME_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
@@ -88,6 +90,18 @@ def from_conda(conda: dict[str, Any]) -> EnvironmentSpec:
             f"the environment asks for python={python}, but this machine runs jobs with Python {RUNTIME_PYTHON}"
         )
     return EnvironmentSpec(python=RUNTIME_PYTHON, pip=pip)
+
+
+def resolve_environment(environment: Environment | None) -> tuple[str, EnvironmentSpec]:
+    """A label for an inline environment (``None``: the curated default) and what it contains."""
+    if environment is None:
+        return CURATED_DEFAULT, EnvironmentSpec()
+    if environment.conda_file is not None:
+        resolved = from_conda(environment.conda_file)
+    else:
+        resolved = EnvironmentSpec(pip=list(environment.pip_requirements or []))
+    label = environment.name or "anonymous"
+    return f"{label}:{environment.version or resolved.digest()[:8]}", resolved
 
 
 def from_requirements(text: str) -> EnvironmentSpec:

@@ -16,8 +16,8 @@ from typing import TypedDict
 
 from lakebox.compute.sizes import DEFAULT_SIZE, VmSize, vm_size
 from lakebox.entities import Input, Job, JobCreate, JobOutput, JobStatus, Principal
-from lakebox.environments.builder import CURATED_DEFAULT, ensure_built
-from lakebox.environments.spec import EnvironmentSpec, from_conda
+from lakebox.environments.builder import ensure_built
+from lakebox.environments.spec import resolve_environment
 from lakebox.errors import ConflictError, LakeboxError, NotFoundError
 from lakebox.jobs import code, process
 from lakebox.jobs.io import allocate_output, resolve_input
@@ -80,7 +80,7 @@ class JobRunner:
         """Validate everything a job needs, then queue it; nothing is stored when validation fails."""
         name = spec.name or _job_name()
         compute = self._compute_name(spec.compute)
-        environment = _environment(spec)
+        environment = resolve_environment(spec.environment)
         if spec.code_id:
             code.snapshot(self._layout.code_dir, spec.code_id)
         job_dir = self._layout.jobs_dir / name
@@ -206,7 +206,7 @@ class JobRunner:
         log = job_dir / "user_logs" / "std_log.txt"
         log.parent.mkdir(parents=True, exist_ok=True)
         with open(log, "a") as log_stream:
-            python = ensure_built(_environment(spec)[1], log_stream.write)
+            python = ensure_built(resolve_environment(spec.environment)[1], log_stream.write)
         workdir = self._workdir(spec, job_dir)
         for target, staged in extra.get("staged_inputs", {}).items():
             if staged["delta_version"] is not None:
@@ -362,19 +362,6 @@ class JobRunner:
             with self._wake:
                 self._running.pop(name, None)
                 self._wake.notify_all()
-
-
-def _environment(spec: JobCreate) -> tuple[str, EnvironmentSpec]:
-    """A label for the job's environment and what it contains."""
-    environment = spec.environment
-    if environment is None:
-        return CURATED_DEFAULT, EnvironmentSpec()
-    if environment.conda_file is not None:
-        resolved = from_conda(environment.conda_file)
-    else:
-        resolved = EnvironmentSpec(pip=list(environment.pip_requirements or []))
-    label = environment.name or "anonymous"
-    return f"{label}:{environment.version or resolved.digest()[:8]}", resolved
 
 
 def _copy(source: Path, target: Path) -> None:

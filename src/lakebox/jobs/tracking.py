@@ -40,17 +40,35 @@ class JobTracking:
 
     def copy_logged_model(self, experiment_id: str, run_id: str, target: Path) -> bool:
         """Copy the newest MLflow model the run logged into ``target``; False if it logged none."""
-        models = self._store.search_logged_models(
-            experiment_ids=[experiment_id], filter_string=f"source_run_id = '{run_id}'"
-        )
-        if not models:
-            return False
-        newest = max(models, key=lambda m: m.creation_timestamp)
-        source = self._local(newest.artifact_location)
-        if not (source / "MLmodel").exists():
+        source = self._logged_model(experiment_id, run_id)
+        if source is None:
             return False
         shutil.copytree(source, target, dirs_exist_ok=True)
         return True
+
+    def run_artifact(self, run_id: str, artifact_path: str) -> Path | None:
+        """The local folder of ``runs:/<run_id>/<artifact_path>``: a run artifact, or (MLflow 3) the
+        model the run logged under that name; None when there is neither."""
+        run = self._store.get_run(run_id)
+        candidate = self._local(run.info.artifact_uri) / artifact_path
+        if candidate.exists():
+            return candidate
+        return self._logged_model(run.info.experiment_id, run_id, name=artifact_path.strip("/"))
+
+    def job_of(self, run_id: str) -> str | None:
+        """The lakebox job whose run this is, if any."""
+        job = self._store.get_run(run_id).data.tags.get(JOB_TAG)
+        return str(job) if job is not None else None
+
+    def _logged_model(self, experiment_id: str, run_id: str, name: str | None = None) -> Path | None:
+        models = self._store.search_logged_models(
+            experiment_ids=[experiment_id], filter_string=f"source_run_id = '{run_id}'"
+        )
+        named = [m for m in models if name is None or m.name == name]
+        if not named:
+            return None
+        source = self._local(max(named, key=lambda m: m.creation_timestamp).artifact_location)
+        return source if (source / "MLmodel").exists() else None
 
     def _local(self, artifact_uri: str) -> Path:
         return self._layout.mlflow_artifacts_dir / artifact_uri.removeprefix(ARTIFACT_ROOT).lstrip("/")

@@ -18,6 +18,8 @@ from lakebox.security.authorizer import Authorizer
 
 if TYPE_CHECKING:
     from lakebox.jobs.runner import JobRunner
+    from lakebox.models.registry import ModelRegistry
+    from lakebox.serving.controller import EndpointController
 from lakebox.store.stores import Stores
 from lakebox.workspace.layout import WorkspaceLayout
 
@@ -62,6 +64,9 @@ class ServerContext:
     job_runner: JobRunner | None = None
     _warehouse: WarehouseEngine | None = None
     _warehouse_lock: threading.Lock = field(default_factory=threading.Lock)
+    _registry: ModelRegistry | None = None
+    _lazy_lock: threading.Lock = field(default_factory=threading.Lock)
+    _endpoints: EndpointController | None = None
 
     @property
     def warehouse(self) -> WarehouseEngine:
@@ -77,6 +82,27 @@ class ServerContext:
             if self._warehouse is not None:
                 self._warehouse.close()
                 self._warehouse = None
+
+    @property
+    def registry(self) -> ModelRegistry:
+        """The model registry (MLflow's, over the workspace's tracking database)."""
+        with self._lazy_lock:
+            if self._registry is None:
+                from lakebox.models.registry import ModelRegistry
+
+                self._registry = ModelRegistry(self.layout, self.stores)
+            return self._registry
+
+    @property
+    def endpoints(self) -> EndpointController:
+        """Online endpoints and deployments (the gateway starts when the first endpoint is made)."""
+        registry = self.registry
+        with self._lazy_lock:
+            if self._endpoints is None:
+                from lakebox.serving.controller import EndpointController
+
+                self._endpoints = EndpointController(self.layout, self.stores, registry, self.workspace.id)
+            return self._endpoints
 
     @property
     def runner(self) -> JobRunner:

@@ -16,13 +16,14 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING, TypeVar
 
 import httpx
 from pydantic import BaseModel
@@ -33,7 +34,11 @@ from lakebox.server.tls import TlsFiles, check_exposure, client_context, is_loop
 from lakebox.store.types import utcnow
 from lakebox.workspace.layout import WorkspaceLayout, write_atomic
 
+if TYPE_CHECKING:
+    from lakebox.server.context import ServerContext
+
 DEFAULT_HOST = "127.0.0.1"
+T = TypeVar("T")
 _PROBE_TIMEOUT = 2.0
 _LOG_TAIL_LINES = 20
 
@@ -115,40 +120,57 @@ def start_server(layout: WorkspaceLayout, listen: Listen | None = None) -> tuple
     listen = listen or Listen()
     listen.check()
     timeout = settings.LAKEBOX_SERVER_START_TIMEOUT.get_or_raise()
-    with _exclusive(layout.server_start_lock_file):
+    with exclusive_lock(layout.server_start_lock_file):
         status = server_status(layout)
         if status.running:
             assert status.record is not None
             return status.record, False
-        with open(layout.server_log_file, "ab") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "lakebox.server", "--path", str(layout.root), *listen.args()],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                close_fds=True,
-            )
-        return _wait_until_serving(layout, process, timeout), True
+        process = spawn_detached(
+            [sys.executable, "-m", "lakebox.server", "--path", str(layout.root), *listen.args()], layout.server_log_file
+        )
+        record = wait_until_serving(
+            "server", process, lambda: _started_record(layout, process.pid), timeout, layout.server_log_file
+        )
+        return record, True
 
 
-def _wait_until_serving(layout: WorkspaceLayout, process: subprocess.Popen[bytes], timeout: float) -> ServerRecord:
+def _started_record(layout: WorkspaceLayout, pid: int) -> ServerRecord | None:
+    record = read_record(layout)
+    return record if record is not None and record.pid == pid and probe(record) else None
+
+
+def spawn_detached(arguments: list[str], log_file: Path) -> subprocess.Popen[bytes]:
+    """Start a lakebox process in its own session (it outlives its parent), output to ``log_file``."""
+    with open(log_file, "ab") as log:
+        return subprocess.Popen(
+            arguments, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            close_fds=True,
+        )  # fmt: skip
+
+
+def wait_until_serving(
+    what: str, process: subprocess.Popen[bytes], ready: Callable[[], T | None], timeout: float, log_file: Path
+) -> T:
+    """Poll ``ready`` until it returns the started process's record; fail with the log's tail if it exits or stalls."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise UnavailableError(
-                f"the server exited with code {process.returncode} while starting:\n{_log_tail(layout)}"
+                f"the {what} exited with code {process.returncode} while starting:\n{log_tail(log_file)}"
             )
-        record = read_record(layout)
-        if record is not None and record.pid == process.pid and probe(record):
+        if (record := ready()) is not None:
             return record
         time.sleep(0.1)
     process.terminate()
-    raise UnavailableError(f"the server did not answer within {timeout:.0f}s:\n{_log_tail(layout)}")
+    raise UnavailableError(f"the {what} did not answer within {timeout:.0f}s:\n{log_tail(log_file)}")
 
 
 def stop_server(layout: WorkspaceLayout, timeout: float = 15.0) -> ServerRecord | None:
-    """Stop the running server (SIGTERM, then SIGKILL after ``timeout``); its record, or None if none ran."""
+    """Stop the running server and the inference gateway (SIGTERM, then SIGKILL after ``timeout``);
+    the server's record, or None if none ran."""
+    from lakebox.serving.process import stop_gateway
+
+    stop_gateway(layout, timeout)
     status = server_status(layout)
     if not status.running or status.record is None:
         layout.server_record_file.unlink(missing_ok=True)
@@ -177,7 +199,7 @@ def run_server(layout: WorkspaceLayout, listen: Listen | None = None) -> None:
     from lakebox.workspace.manager import open_stores
     from lakebox.workspace.mlflow_store import prepare_mlflow_store
 
-    with _exclusive(layout.server_lock_file, wait=False):
+    with exclusive_lock(layout.server_lock_file, wait=False):
         prepare_mlflow_store(layout)
         stores = open_stores(layout)
         workspace = stores.workspaces.get()
@@ -186,7 +208,7 @@ def run_server(layout: WorkspaceLayout, listen: Listen | None = None) -> None:
         host = listen.host
         app = create_app(context, allowed_hosts=None if is_loopback(host) else [host, f"{host}:*"])
         tls = listen.tls(layout)
-        sock = _bind(host, listen.port)
+        sock = bind_socket(host, listen.port)
         bound_port = sock.getsockname()[1]
         record = ServerRecord(
             pid=os.getpid(),
@@ -207,6 +229,7 @@ def run_server(layout: WorkspaceLayout, listen: Listen | None = None) -> None:
         )
         context.job_runner = JobRunner(layout, stores, Endpoints(record.url, record.tls_cert))
         context.job_runner.start()
+        threading.Thread(target=_resume_endpoints, args=(context,), name="endpoints-resume", daemon=True).start()
         write_atomic(layout.server_record_file, record.model_dump_json(indent=2) + "\n")
         logging.getLogger(__name__).info("serving workspace %s at %s", context.workspace.name, record.url)
         try:
@@ -219,7 +242,14 @@ def run_server(layout: WorkspaceLayout, listen: Listen | None = None) -> None:
             stores.close()
 
 
-def _bind(host: str, port: int) -> socket.socket:
+def _resume_endpoints(context: ServerContext) -> None:
+    try:
+        context.endpoints.resume()
+    except Exception:
+        logging.getLogger(__name__).exception("could not resume online endpoints")
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # proto must say TCP: asyncio sets TCP_NODELAY on accepted connections only then, and without it
     # Nagle's algorithm and delayed ACKs add ~40 ms to every response.
@@ -245,7 +275,7 @@ def _local_address(host: str) -> str:
 
 
 @contextmanager
-def _exclusive(lock_file: Path, wait: bool = True) -> Iterator[IO[str]]:
+def exclusive_lock(lock_file: Path, wait: bool = True) -> Iterator[IO[str]]:
     lock_file.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_file, "a") as handle:
         try:
@@ -273,9 +303,10 @@ def _is_zombie(pid: int) -> bool:
         return False
 
 
-def _log_tail(layout: WorkspaceLayout) -> str:
+def log_tail(log_file: Path, lines: int = _LOG_TAIL_LINES) -> str:
+    """The last ``lines`` lines of a log file."""
     try:
-        lines = layout.server_log_file.read_text(errors="replace").splitlines()
+        text = log_file.read_text(errors="replace").splitlines()
     except FileNotFoundError:
-        return "(no server log)"
-    return "\n".join(lines[-_LOG_TAIL_LINES:])
+        return f"(no log at {log_file})"
+    return "\n".join(text[-lines:])

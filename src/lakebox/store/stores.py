@@ -16,6 +16,7 @@ from lakebox.store.authorization import AuthorizationStore
 from lakebox.store.computes import ComputeStore
 from lakebox.store.datastores import DatastoreStore
 from lakebox.store.db import Database
+from lakebox.store.endpoints import EndpointStore
 from lakebox.store.identities import IdentityStore
 from lakebox.store.jobs import JobStore
 from lakebox.store.models import DataAssetRow, EnvironmentRow
@@ -42,6 +43,7 @@ class Stores:
     data: VersionedStore[Data]
     jobs: JobStore
     vaults: VaultStore
+    endpoints: EndpointStore
     connections: SpecStore[WorkspaceConnection]
     spark_pools: SpecStore[SparkPool]
     linked_services: SpecStore[LinkedService]
@@ -71,6 +73,7 @@ class Stores:
             data=VersionedStore(db, DataAssetRow, "data asset"),
             jobs=JobStore(db),
             vaults=VaultStore(db, master_key),
+            endpoints=EndpointStore(db, master_key),
             connections=SpecStore(db, "connection", WorkspaceConnection, "connection"),
             spark_pools=SpecStore(db, "spark_pool", SparkPool, "Spark pool"),
             linked_services=SpecStore(db, "linked_service", LinkedService, "linked service"),

@@ -28,3 +28,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def from_epoch_ms(milliseconds: int | None) -> datetime | None:
+    """An aware UTC datetime from the epoch milliseconds MLflow records."""
+    return None if milliseconds is None else datetime.fromtimestamp(milliseconds / 1000, UTC)

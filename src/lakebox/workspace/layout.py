@@ -73,6 +73,32 @@ class WorkspaceLayout:
         return self.private_dir / "code"
 
     @property
+    def serving_dir(self) -> Path:
+        """One folder per online deployment: its runtime (code and model links) and its logs."""
+        return self.root / "serving"
+
+    @property
+    def gateway_record_file(self) -> Path:
+        return self.private_dir / "gateway.json"
+
+    @property
+    def gateway_lock_file(self) -> Path:
+        return self.private_dir / "gateway.lock"
+
+    @property
+    def gateway_log_file(self) -> Path:
+        return self.private_dir / "gateway.log"
+
+    @property
+    def gateway_admin_key_file(self) -> Path:
+        return self.private_dir / "gateway-admin.key"
+
+    @property
+    def gateway_state_file(self) -> Path:
+        """What the gateway serves (key hashes, token key): private, served again after a restart."""
+        return self.private_dir / "gateway-state.json"
+
+    @property
     def private_dir(self) -> Path:
         return self.root / ".lakebox"
 

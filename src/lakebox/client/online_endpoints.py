@@ -1,0 +1,146 @@
+"""``ml_client.online_endpoints`` and ``ml_client.online_deployments``: Azure ML's operations on online endpoints."""
+
+from __future__ import annotations
+
+import builtins
+from pathlib import Path
+
+import httpx
+
+from lakebox.client._http import DEFAULT_TIMEOUT, ApiClient
+from lakebox.client.environments import EnvironmentOperations
+from lakebox.client.models import ModelOperations
+from lakebox.client.poller import LROPoller
+from lakebox.entities.endpoint import (
+    DeploymentLogs,
+    EndpointAuthKeys,
+    EndpointAuthToken,
+    ManagedOnlineDeployment,
+    ManagedOnlineEndpoint,
+)
+from lakebox.entities.environment import Environment
+from lakebox.entities.model import Model
+from lakebox.environments.spec import CURATED_DEFAULT
+from lakebox.errors import DeploymentFailedError, error_from_response
+from lakebox.jobs.code import pack
+
+_PATH = "/api/v1/onlineEndpoints"
+
+
+class OnlineEndpointOperations:
+    def __init__(self, api: ApiClient) -> None:
+        self._api = api
+
+    def begin_create_or_update(self, endpoint: ManagedOnlineEndpoint) -> LROPoller[ManagedOnlineEndpoint]:
+        """Create the endpoint, or update its description, tags and traffic (``traffic=None`` keeps it)."""
+        body = endpoint.model_dump(mode="json", exclude={"scoring_uri", "openapi_uri", "provisioning_state"})
+        stored = ManagedOnlineEndpoint.model_validate(self._api.request("PUT", f"{_PATH}/{endpoint.name}", json=body))
+        return LROPoller.completed(stored)
+
+    def get(self, name: str) -> ManagedOnlineEndpoint:
+        return ManagedOnlineEndpoint.model_validate(self._api.request("GET", f"{_PATH}/{name}"))
+
+    def list(self) -> builtins.list[ManagedOnlineEndpoint]:
+        return [ManagedOnlineEndpoint.model_validate(item) for item in self._api.request("GET", _PATH)]
+
+    def begin_delete(self, name: str) -> LROPoller[None]:
+        self._api.request("DELETE", f"{_PATH}/{name}")
+        return LROPoller.completed(None)
+
+    def get_keys(self, name: str) -> EndpointAuthKeys | EndpointAuthToken:
+        """The primary and secondary keys (key auth), or a fresh scoring token (aml_token auth)."""
+        if self.get(name).auth_mode == "key":
+            return EndpointAuthKeys.model_validate(self._api.request("POST", f"{_PATH}/{name}/listKeys"))
+        return EndpointAuthToken.model_validate(self._api.request("POST", f"{_PATH}/{name}/token"))
+
+    def begin_regenerate_keys(self, name: str, key_type: str = "primary") -> LROPoller[None]:
+        """Replace one key; the old value stops working at once."""
+        self._api.request("POST", f"{_PATH}/{name}/regenerateKeys", json={"key_type": key_type})
+        return LROPoller.completed(None)
+
+    def invoke(
+        self,
+        endpoint_name: str,
+        request_file: str | Path | None = None,
+        deployment_name: str | None = None,
+        *,
+        body: bytes | str | None = None,
+    ) -> str:
+        """Score the JSON in ``request_file`` (or ``body``) on the endpoint; returns the response text."""
+        endpoint = self.get(endpoint_name)
+        assert endpoint.scoring_uri is not None
+        credential = self.get_keys(endpoint_name)
+        secret = credential.primary_key if isinstance(credential, EndpointAuthKeys) else credential.access_token
+        headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json"}
+        if deployment_name:
+            headers["azureml-model-deployment"] = deployment_name
+        content = Path(request_file).read_bytes() if request_file is not None else body or b""
+        response = httpx.post(endpoint.scoring_uri, content=content, headers=headers, timeout=DEFAULT_TIMEOUT)
+        if not response.is_success:
+            raise error_from_response(response.status_code, response.text)
+        return response.text
+
+
+class OnlineDeploymentOperations:
+    def __init__(self, api: ApiClient, models: ModelOperations, environments: EnvironmentOperations) -> None:
+        self._api, self._models, self._environments = api, models, environments
+
+    def begin_create_or_update(self, deployment: ManagedOnlineDeployment) -> LROPoller[ManagedOnlineDeployment]:
+        """Upload the scoring code, register an unregistered model, and provision; ``.result()`` waits until
+        the workers are ready, raising ``DeploymentFailedError`` with their logs if they fail."""
+        body = deployment.model_copy(
+            update={
+                "model": self._model(deployment),
+                "environment": self._environment(deployment.environment),
+                "code_id": self._upload(deployment),
+            }
+        )
+        path = f"{_PATH}/{deployment.endpoint_name}/deployments/{deployment.name}"
+        self._api.request("PUT", path, json=body.model_dump(mode="json"))
+        return LROPoller(lambda: self._poll(deployment.endpoint_name, deployment.name), interval=0.2)
+
+    def _poll(self, endpoint_name: str, name: str) -> tuple[bool, ManagedOnlineDeployment | None]:
+        current = self.get(name, endpoint_name)
+        if current.provisioning_state == "Failed":
+            raise DeploymentFailedError(f"deployment {name} of {endpoint_name} failed: {current.error}")
+        return current.provisioning_state == "Succeeded", current
+
+    def _model(self, deployment: ManagedOnlineDeployment) -> str | None:
+        model = deployment.model
+        if isinstance(model, Model):
+            if model.version is None or model.name is None:
+                name = model.name or f"{deployment.endpoint_name}-{deployment.name}-model"
+                model = self._models.create_or_update(model.model_copy(update={"name": name}))
+            return model.id
+        return model
+
+    def _environment(self, environment: str | Environment | None) -> Environment | None:
+        if environment is None or isinstance(environment, Environment):
+            return environment
+        if environment.removeprefix("azureml:").split("@")[0].split(":")[0] == CURATED_DEFAULT:
+            return None
+        return self._environments.resolve(environment)
+
+    def _upload(self, deployment: ManagedOnlineDeployment) -> str | None:
+        if deployment.code_configuration is None or deployment.code_configuration.code is None:
+            return deployment.code_id
+        data = pack(Path(deployment.code_configuration.code).expanduser().resolve())
+        return str(self._api.request("POST", "/api/v1/code", content=data, content_type="application/gzip")["code_id"])
+
+    def get(self, name: str, endpoint_name: str) -> ManagedOnlineDeployment:
+        return ManagedOnlineDeployment.model_validate(
+            self._api.request("GET", f"{_PATH}/{endpoint_name}/deployments/{name}")
+        )
+
+    def list(self, endpoint_name: str) -> builtins.list[ManagedOnlineDeployment]:
+        items = self._api.request("GET", f"{_PATH}/{endpoint_name}/deployments")
+        return [ManagedOnlineDeployment.model_validate(item) for item in items]
+
+    def get_logs(self, name: str, endpoint_name: str, lines: int = 100, container_type: str | None = None) -> str:
+        params = {"lines": lines, "container_type": container_type}
+        logs = self._api.request("GET", f"{_PATH}/{endpoint_name}/deployments/{name}/logs", params=params)
+        return DeploymentLogs.model_validate(logs).text
+
+    def begin_delete(self, name: str, endpoint_name: str) -> LROPoller[None]:
+        self._api.request("DELETE", f"{_PATH}/{endpoint_name}/deployments/{name}")
+        return LROPoller.completed(None)

@@ -1,0 +1,395 @@
+"""The control plane's side of online endpoints: validation, Azure ML's traffic rules, keys, and
+provisioning deployments (environment, code and model laid out for the workers) before the
+gateway is told to serve them.
+
+A deployment is provisioned in a background thread: its environment is built, its runtime folder
+prepared, and the gateway given the new state; the deployment is ``Succeeded`` once the gateway
+reports its workers ready. If they fail, the previous generation (if any) keeps serving and the
+deployment is ``Failed`` with the workers' log tail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+from lakebox.compute.sizes import vm_size
+from lakebox.entities import Principal
+from lakebox.entities.endpoint import (
+    EndpointAuthKeys,
+    EndpointAuthToken,
+    ManagedOnlineDeployment,
+    ManagedOnlineEndpoint,
+)
+from lakebox.entities.model import Model
+from lakebox.environments.builder import ensure_built
+from lakebox.environments.spec import resolve_environment
+from lakebox.errors import BadRequestError, ConflictError, LakeboxError, NotFoundError, ValidationError
+from lakebox.jobs import code, process
+from lakebox.models.registry import ModelRegistry
+from lakebox.security.tokens import sign_scoped_token
+from lakebox.server.process import log_tail
+from lakebox.serving.process import GatewayClient
+from lakebox.serving.state import EndpointRoute, ServingState, WorkerSpec
+from lakebox.store.endpoints import KEY_TYPES, DeploymentRecord
+from lakebox.store.stores import Stores
+from lakebox.store.types import utcnow
+from lakebox.workspace.layout import WorkspaceLayout
+
+_logger = logging.getLogger(__name__)
+TOKEN_LIFETIME_SECONDS = 3600
+_READY_POLL_SECONDS = 0.1
+_MAX_MIRROR_PERCENT = 50
+_PROVISIONING = ("Creating", "Updating")
+
+
+class EndpointController:
+    def __init__(self, layout: WorkspaceLayout, stores: Stores, registry: ModelRegistry, workspace_id: str) -> None:
+        self._layout, self._stores, self._registry = layout, stores, registry
+        self._workspace_id = workspace_id
+        self._gateway = GatewayClient(layout)
+        self._lock = threading.RLock()
+
+    def resume(self) -> None:
+        """After a control-plane start: serve what is stored, and fail provisioning the last server left half-done."""
+        for record in self._stores.endpoints.deployments():
+            if record.deployment.provisioning_state in _PROVISIONING:
+                self._set_state(record, "Failed", "the server stopped while the deployment was being provisioned")
+        if self._stores.endpoints.list():
+            self._push()
+
+    # Endpoints
+
+    def put_endpoint(self, endpoint: ManagedOnlineEndpoint) -> tuple[ManagedOnlineEndpoint, bool]:
+        with self._lock:
+            try:
+                current: ManagedOnlineEndpoint | None = self._stores.endpoints.get(endpoint.name)
+            except NotFoundError:
+                current = None
+            if current is not None and current.auth_mode != endpoint.auth_mode:
+                raise BadRequestError("an endpoint's auth_mode cannot change; delete it and create it again")
+            traffic = endpoint.traffic if endpoint.traffic is not None else (current.traffic if current else {}) or {}
+            mirror = endpoint.mirror_traffic if endpoint.mirror_traffic is not None else (
+                current.mirror_traffic if current else {}
+            ) or {}  # fmt: skip
+            traffic, mirror = self._check_traffic(endpoint.name, traffic, mirror)
+            stored = endpoint.model_copy(
+                update={
+                    "traffic": traffic,
+                    "mirror_traffic": mirror,
+                    "provisioning_state": "Succeeded",
+                    "created_at": current.created_at if current else utcnow(),
+                    "scoring_uri": None,
+                    "openapi_uri": None,
+                }
+            )
+            _, created = self._stores.endpoints.put(stored)
+            self._push()
+        return self._with_uris(stored), created
+
+    def get_endpoint(self, name: str) -> ManagedOnlineEndpoint:
+        return self._with_uris(self._stores.endpoints.get(name))
+
+    def list_endpoints(self) -> list[ManagedOnlineEndpoint]:
+        endpoints = self._stores.endpoints.list()
+        return [self._with_uris(e) for e in endpoints] if endpoints else []
+
+    def delete_endpoint(self, name: str) -> None:
+        with self._lock:
+            self._stores.endpoints.delete(name)
+            self._push()
+
+    def keys(self, name: str) -> EndpointAuthKeys:
+        if self._stores.endpoints.get(name).auth_mode != "key":
+            raise BadRequestError(f"endpoint {name} uses aml_token auth; get a token instead of keys")
+        return self._stores.endpoints.keys(name)
+
+    def token(self, name: str) -> EndpointAuthToken:
+        if self._stores.endpoints.get(name).auth_mode != "aml_token":
+            raise BadRequestError(f"endpoint {name} uses key auth; get its keys instead of a token")
+        now = int(time.time())
+        expires = now + TOKEN_LIFETIME_SECONDS
+        token = sign_scoped_token(self._stores.endpoints.token_key(), self._stores.endpoints.get(name).name, expires)
+        return EndpointAuthToken(
+            access_token=token, expiry_time_utc=expires, refresh_after_time_utc=now + TOKEN_LIFETIME_SECONDS // 2
+        )
+
+    def regenerate_key(self, name: str, key_type: str) -> None:
+        if key_type not in KEY_TYPES:
+            raise BadRequestError(f"key_type must be one of {', '.join(KEY_TYPES)}; got {key_type!r}")
+        if self._stores.endpoints.get(name).auth_mode != "key":
+            raise BadRequestError(f"endpoint {name} uses aml_token auth: it has no keys to regenerate")
+        with self._lock:
+            self._stores.endpoints.regenerate_key(name, key_type)
+            self._push()
+
+    def _check_traffic(
+        self, endpoint: str, traffic: dict[str, int], mirror: dict[str, int]
+    ) -> tuple[dict[str, int], dict[str, int]]:
+        """Azure ML's rules: known deployments, weights summing to 0 or 100, ready ones only, one mirror of at
+        most 50%. Returns both splits under the deployments' own names."""
+        known = {r.deployment.name.lower(): r for r in self._stores.endpoints.deployments(endpoint)}
+        for name in [*traffic, *mirror]:
+            if name.lower() not in known:
+                raise BadRequestError(f"endpoint {endpoint} has no deployment {name!r} to send traffic to")
+        if any(not 0 <= weight <= 100 for weight in [*traffic.values(), *mirror.values()]):
+            raise BadRequestError("traffic percentages must be between 0 and 100")
+        if sum(traffic.values()) not in (0, 100):
+            raise BadRequestError(f"traffic must add up to 100 (or 0); {traffic} adds up to {sum(traffic.values())}")
+        for name, weight in traffic.items():
+            state = known[name.lower()].deployment.provisioning_state
+            if weight > 0 and known[name.lower()].runtime is None:
+                raise BadRequestError(f"deployment {name} is {state}; it cannot take traffic until it has succeeded")
+        live = [name for name, weight in mirror.items() if weight > 0]
+        if len(live) > 1:
+            raise BadRequestError("mirror traffic can go to one deployment only")
+        for name in live:
+            if mirror[name] > _MAX_MIRROR_PERCENT:
+                raise BadRequestError(f"mirror traffic is at most {_MAX_MIRROR_PERCENT}%; {name} has {mirror[name]}%")
+            if traffic.get(name, 0) > 0:
+                raise BadRequestError(f"deployment {name} takes live traffic, so it cannot also take mirror traffic")
+        canonical = {name: known[name.lower()].deployment.name for name in [*traffic, *mirror]}
+        return {canonical[k]: v for k, v in traffic.items()}, {canonical[k]: v for k, v in mirror.items()}
+
+    def _with_uris(self, endpoint: ManagedOnlineEndpoint) -> ManagedOnlineEndpoint:
+        base = f"{self._gateway.record().url}/endpoints/{endpoint.name}"
+        return endpoint.model_copy(update={"scoring_uri": f"{base}/score", "openapi_uri": f"{base}/swagger.json"})
+
+    # Deployments
+
+    def put_deployment(
+        self, deployment: ManagedOnlineDeployment, principal: Principal
+    ) -> tuple[DeploymentRecord, bool]:
+        """Validate, store as Creating/Updating, and provision in the background."""
+        endpoint = self._stores.endpoints.get(deployment.endpoint_name)
+        model = self._model(deployment)
+        if deployment.code_configuration is None and model.type != "mlflow_model":
+            raise BadRequestError("a custom_model needs code_configuration with a scoring_script (score.py)")
+        if deployment.code_configuration is not None and deployment.code_id is not None:
+            script = (
+                code.snapshot(self._layout.code_dir, deployment.code_id) / deployment.code_configuration.scoring_script
+            )
+            if not script.is_file():
+                raise BadRequestError(
+                    f"scoring script {deployment.code_configuration.scoring_script} is not in the code"
+                )
+        elif deployment.code_configuration is not None:
+            raise BadRequestError("code_configuration.code must be uploaded with the deployment (the SDK does this)")
+        if deployment.environment is not None and not isinstance(deployment.environment, str):
+            resolve_environment(deployment.environment)  # refuse unbuildable conda files now
+        vm_size(deployment.instance_type)
+        with self._lock:
+            try:
+                previous: DeploymentRecord | None = self._stores.endpoints.deployment(endpoint.name, deployment.name)
+            except NotFoundError:
+                previous = None
+            if previous is not None and previous.deployment.provisioning_state in _PROVISIONING:
+                raise ConflictError(f"deployment {deployment.name} is being provisioned; wait for it to finish")
+            state = "Updating" if previous is not None else "Creating"
+            stored = deployment.model_copy(
+                update={
+                    "endpoint_name": endpoint.name,
+                    "model": model.id,
+                    "provisioning_state": state,
+                    "error": None,
+                    "created_at": previous.deployment.created_at if previous else utcnow(),
+                }
+            )
+            record = DeploymentRecord(
+                name=f"{endpoint.name}/{deployment.name}",
+                deployment=stored,
+                runtime=previous.runtime if previous else None,
+            )
+            self._stores.endpoints.put_deployment(record)
+        threading.Thread(
+            target=self._provision, args=(record, model), name=f"deploy-{record.name}", daemon=True
+        ).start()
+        _logger.info("%s %s deployment %s", principal.name, state.lower(), record.name)
+        return record, previous is None
+
+    def get_deployment(self, endpoint: str, name: str) -> ManagedOnlineDeployment:
+        return self._stores.endpoints.deployment(endpoint, name).deployment
+
+    def list_deployments(self, endpoint: str) -> list[ManagedOnlineDeployment]:
+        self._stores.endpoints.get(endpoint)
+        return [record.deployment for record in self._stores.endpoints.deployments(endpoint)]
+
+    def delete_deployment(self, endpoint: str, name: str) -> None:
+        with self._lock:
+            current = self._stores.endpoints.get(endpoint)
+            record = self._stores.endpoints.deployment(endpoint, name)
+            share = {k.lower(): v for k, v in {**(current.mirror_traffic or {}), **(current.traffic or {})}.items()}
+            if share.get(record.deployment.name.lower(), 0) > 0:
+                raise ConflictError(
+                    f"deployment {name} takes {share[record.deployment.name.lower()]}% of {endpoint}'s traffic; "
+                    "move its traffic to another deployment first"
+                )
+            self._stores.endpoints.delete_deployment(endpoint, name)
+            self._push()
+
+    def logs(self, endpoint: str, name: str, lines: int, container_type: str | None) -> str:
+        record = self._stores.endpoints.deployment(endpoint, name)
+        folder = self._layout.serving_dir / record.deployment.endpoint_name / record.deployment.name
+        if container_type == "storage-initializer":
+            return log_tail(folder / "provisioning.log", lines)
+        generation = record.runtime.generation if record.runtime else None
+        logs = sorted((folder / "logs").glob(f"{generation}-*.log")) if generation else []
+        if not logs:
+            return log_tail(folder / "provisioning.log", lines)
+        return "\n".join(f"--- instance {log.stem.rsplit('-', 1)[-1]} ---\n{log_tail(log, lines)}" for log in logs)
+
+    def _model(self, deployment: ManagedOnlineDeployment) -> Model:
+        if deployment.model is None:
+            raise BadRequestError("a deployment needs a model (a registered model, azureml:<name>:<version>)")
+        if isinstance(deployment.model, Model):
+            if deployment.model.name is None:
+                raise BadRequestError("register the model first (ml_client.models.create_or_update)")
+            return self._registry.get(deployment.model.name, deployment.model.version)
+        return self._registry.resolve(deployment.model)
+
+    # Provisioning
+
+    def _provision(self, record: DeploymentRecord, model: Model) -> None:
+        folder = self._layout.serving_dir / record.deployment.endpoint_name / record.deployment.name
+        folder.mkdir(parents=True, exist_ok=True)
+        previous = record.runtime
+        try:
+            with open(folder / "provisioning.log", "a") as log:
+                runtime = self._prepare(record.deployment, model, folder, log.write)
+            with self._lock:
+                record = self._stores.endpoints.deployment(record.deployment.endpoint_name, record.deployment.name)
+                record.runtime = runtime
+                self._stores.endpoints.put_deployment(record)
+                self._push()
+            self._wait_ready(record, runtime)
+            self._set_state(record, "Succeeded", None)
+        except LakeboxError as exc:
+            self._fail(record, previous, exc.message)
+        except Exception as exc:
+            _logger.exception("provisioning %s failed", record.name)
+            self._fail(
+                record, previous, f"internal error while provisioning ({type(exc).__name__}); see the server log"
+            )
+
+    def _prepare(self, deployment: ManagedOnlineDeployment, model: Model, folder: Path, log) -> WorkerSpec:  # type: ignore[no-untyped-def]
+        """Build the environment and lay out code and model as Azure ML does; returns the worker spec."""
+        environment = deployment.environment if not isinstance(deployment.environment, str) else None
+        label, env_spec = resolve_environment(environment)
+        log(f"{utcnow().isoformat()} environment {label}\n")
+        python = ensure_built(env_spec, log)
+        model_dir = self._registry.local_path(model)
+        fingerprint = {
+            "deployment": deployment.model_dump(mode="json", exclude={"provisioning_state", "error", "created_at"}),
+            "environment": env_spec.digest(),
+            "model": model.id,
+        }
+        generation = hashlib.sha256(json.dumps(fingerprint, sort_keys=True).encode()).hexdigest()[:12]
+        runtime = folder / generation
+        workdir = runtime / "code"
+        if not workdir.exists():
+            if deployment.code_id:
+                shutil.copytree(code.snapshot(self._layout.code_dir, deployment.code_id), workdir)
+            workdir.mkdir(parents=True, exist_ok=True)
+            if not (workdir / model_dir.name).exists():  # score.py's "./model" finds the model, as on Azure ML
+                _link_copy(model_dir, workdir / model_dir.name)
+        models_root = runtime / "azureml-models" / str(model.name) / str(model.version)
+        if not models_root.exists():
+            models_root.mkdir(parents=True)
+            _link_copy(model_dir, models_root / model_dir.name)
+        size = vm_size(deployment.instance_type)
+        script = deployment.code_configuration.scoring_script if deployment.code_configuration else None
+        serving = {
+            "AZUREML_MODEL_DIR": str(models_root),
+            "AZUREML_ENTRY_SCRIPT": script or "",
+            "PYTHONUNBUFFERED": "1",
+        }
+        environ = process.job_environment(deployment.environment_variables, serving, python, size)
+        log(f"{utcnow().isoformat()} generation {generation}: {deployment.instance_count} instance(s) of {label}\n")
+        return WorkerSpec(
+            generation=generation,
+            mode="script" if script else "mlflow",
+            python=str(python),
+            workdir=str(workdir),
+            model_dir=str(model_dir),
+            scoring_script=str(workdir / script) if script else None,
+            instance_count=deployment.instance_count,
+            cores=size.cores,
+            environment=environ,
+            request_settings=deployment.request_settings,
+            batching=deployment.batching,
+            log_dir=str(folder / "logs"),
+        )
+
+    def _wait_ready(self, record: DeploymentRecord, runtime: WorkerSpec) -> None:
+        deadline = time.monotonic() + runtime.readiness_timeout_s + 30
+        endpoint, name = record.deployment.endpoint_name, record.deployment.name
+        while time.monotonic() < deadline:
+            status = self._gateway.status().get(endpoint, {}).get(name)
+            if status is not None and status.generation == runtime.generation:
+                if status.state == "ready":
+                    return
+                if status.state == "failed":
+                    raise ValidationError(f"the deployment's workers failed to start: {status.error}")
+            time.sleep(_READY_POLL_SECONDS)
+        raise ValidationError(f"the deployment's workers were not ready within {runtime.readiness_timeout_s:.0f}s")
+
+    def _fail(self, record: DeploymentRecord, previous: WorkerSpec | None, reason: str) -> None:
+        """Serve the previous generation again (if any) and record why this one failed."""
+        with self._lock:
+            try:
+                current = self._stores.endpoints.deployment(record.deployment.endpoint_name, record.deployment.name)
+            except NotFoundError:
+                return  # deleted meanwhile
+            current.runtime = previous
+            self._stores.endpoints.put_deployment(current)
+            self._push()
+        self._set_state(current, "Failed", reason)
+
+    def _set_state(self, record: DeploymentRecord, state: str, error: str | None) -> None:
+        with self._lock:
+            try:
+                current = self._stores.endpoints.deployment(record.deployment.endpoint_name, record.deployment.name)
+            except NotFoundError:
+                return
+            current.deployment = current.deployment.model_copy(update={"provisioning_state": state, "error": error})
+            self._stores.endpoints.put_deployment(current)
+
+    # The gateway
+
+    def _push(self) -> None:
+        """Give the gateway the whole serving state (it starts when the first endpoint exists)."""
+        endpoints = {}
+        for endpoint in self._stores.endpoints.list():
+            records = self._stores.endpoints.deployments(endpoint.name)
+            endpoints[endpoint.name] = EndpointRoute(
+                name=endpoint.name,
+                auth_mode=endpoint.auth_mode,
+                key_hashes=self._stores.endpoints.key_digests(endpoint.name),
+                traffic=endpoint.traffic or {},
+                mirror_traffic=endpoint.mirror_traffic or {},
+                deployments={r.deployment.name: r.runtime for r in records if r.runtime is not None},
+            )
+        token_key = self._stores.endpoints.token_key().hex()
+        self._gateway.push(ServingState(workspace_id=self._workspace_id, token_key=token_key, endpoints=endpoints))
+
+
+def _link_copy(source: Path, target: Path) -> None:
+    """A copy made of hard links where the file system allows (no bytes copied), real files otherwise.
+    Not symbolic links: MLflow refuses to load models through links that lead out of their folder."""
+
+    def link(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+
+    if source.is_dir():
+        shutil.copytree(source, target, copy_function=link)
+    else:
+        link(str(source), str(target))

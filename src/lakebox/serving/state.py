@@ -1,0 +1,59 @@
+"""What the control plane tells the gateway to serve: endpoints, their keys (hashed) and routes,
+and for each deployment how to start its workers. The gateway keeps the last state it was given
+in a private file and serves it again after a restart."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from lakebox.entities.endpoint import AuthMode, BatchingSettings, OnlineRequestSettings
+
+WorkerMode = Literal["script", "mlflow"]
+
+
+class WorkerSpec(BaseModel):
+    """One generation of a deployment's workers; a new ``generation`` means start new workers, then drain the old."""
+
+    generation: str
+    mode: WorkerMode
+    python: str
+    workdir: str
+    model_dir: str | None = None
+    scoring_script: str | None = None
+    instance_count: int = 1
+    cores: int = 1
+    environment: dict[str, str] = Field(default_factory=dict)
+    request_settings: OnlineRequestSettings = Field(default_factory=OnlineRequestSettings)
+    batching: BatchingSettings = Field(default_factory=BatchingSettings)
+    readiness_timeout_s: float = 300.0
+    log_dir: str
+
+
+class EndpointRoute(BaseModel):
+    name: str
+    auth_mode: AuthMode = "key"
+    key_hashes: list[str] = Field(default_factory=list)
+    traffic: dict[str, int] = Field(default_factory=dict)
+    mirror_traffic: dict[str, int] = Field(default_factory=dict)
+    deployments: dict[str, WorkerSpec] = Field(default_factory=dict)
+
+
+class ServingState(BaseModel):
+    workspace_id: str
+    token_key: str  # hex; signs aml_token tokens
+    endpoints: dict[str, EndpointRoute] = Field(default_factory=dict)
+
+
+class WorkerStatus(BaseModel):
+    pid: int | None
+    state: Literal["starting", "ready", "failed", "stopped"]
+    restarts: int = 0
+
+
+class DeploymentStatus(BaseModel):
+    generation: str
+    state: Literal["starting", "ready", "failed"]
+    error: str | None = None
+    workers: list[WorkerStatus] = Field(default_factory=list)
