@@ -72,8 +72,6 @@ class EndpointController:
                 current: ManagedOnlineEndpoint | None = self._stores.endpoints.get(endpoint.name)
             except NotFoundError:
                 current = None
-            if current is not None and current.auth_mode != endpoint.auth_mode:
-                raise BadRequestError("an endpoint's auth_mode cannot change; delete it and create it again")
             traffic = endpoint.traffic if endpoint.traffic is not None else (current.traffic if current else {}) or {}
             mirror = endpoint.mirror_traffic if endpoint.mirror_traffic is not None else (
                 current.mirror_traffic if current else {}

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import itertools
 import logging
 import os
+import tempfile
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -109,7 +111,11 @@ class Worker:
 
     @property
     def socket_path(self) -> str:
-        return str(Path(self.pool.spec.log_dir) / f".{self.pool.spec.generation}-{self.index}.sock")
+        """In a private folder under the temp dir: Unix socket paths must be short (108 bytes)."""
+        folder = Path(tempfile.gettempdir()) / f"lakebox-{os.getuid()}"
+        folder.mkdir(mode=0o700, exist_ok=True)
+        unique = hashlib.sha256(f"{self.pool.spec.log_dir}/{self.pool.spec.generation}".encode()).hexdigest()[:16]
+        return str(folder / f"{unique}-{self.index}.sock")
 
     @property
     def log_path(self) -> Path:

@@ -116,8 +116,7 @@ class MlflowScorer:
         for index, body in enumerate(bodies):
             try:
                 frame, azure_format = self._parse(body)
-                self._check(frame)
-                frames.append((index, frame, azure_format))
+                frames.append((index, self._conform(frame), azure_format))
             except InputError as exc:
                 results[index] = _error(exc.status, str(exc))
         if frames:
@@ -175,8 +174,9 @@ class MlflowScorer:
         width = len(rows[0]) if rows else 0
         return self._pd.DataFrame(rows, columns=names if names and width == len(names) else None)
 
-    def _check(self, frame: Any) -> None:
-        """Every required column of the signature is there, with values of its type."""
+    def _conform(self, frame: Any) -> Any:
+        """Check that every required column of the signature is there with values of its type, and cast
+        numbers to the signature's type (JSON does not tell 1 from 1.0; MLflow's checks do)."""
         pd = self._pd
         for column in self._columns:
             if column.name not in frame.columns:
@@ -186,11 +186,19 @@ class MlflowScorer:
             kind = str(getattr(column.type, "name", column.type)).lower()
             values = frame[column.name]
             numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-            if any(t in kind for t in ("double", "float", "long", "integer")) and not numeric:
+            if kind in _NUMPY_TYPES and not numeric:
                 bad = next((v for v in values if not isinstance(v, int | float) or isinstance(v, bool)), None)
                 raise InputError(f"column {column.name!r} must be {kind}; got {bad!r}", status=422)
-            if "string" in kind and not all(isinstance(v, str) for v in values):
+            if kind in _NUMPY_TYPES and values.dtype != _NUMPY_TYPES[kind]:
+                if kind in ("long", "integer") and not (values % 1 == 0).all():
+                    raise InputError(f"column {column.name!r} must be {kind}; got fractional values", status=422)
+                frame[column.name] = values.astype(_NUMPY_TYPES[kind])
+            if kind == "string" and not all(isinstance(v, str) for v in values):
                 raise InputError(f"column {column.name!r} must be string", status=422)
+        return frame
+
+
+_NUMPY_TYPES = {"double": "float64", "float": "float32", "long": "int64", "integer": "int32"}
 
 
 def _rows(predictions: Any) -> list[Any]:
