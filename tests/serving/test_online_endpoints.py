@@ -104,7 +104,9 @@ def test_registry_versions_archive_and_download(client: MLClient, models: tuple[
         client.models.create_or_update(Model(path=str(tmp_path), name="not-mlflow", type="mlflow_model"))
 
 
-def test_registry_is_mlflow_s(client: MLClient, models: tuple[Model, Model], shared_workspace: RunningWorkspace) -> None:
+def test_registry_is_mlflow_s(
+    client: MLClient, models: tuple[Model, Model], shared_workspace: RunningWorkspace
+) -> None:
     os.environ["MLFLOW_TRACKING_TOKEN"] = shared_workspace.token
     try:
         mlflow_client = mlflow.MlflowClient(tracking_uri=f"{shared_workspace.url}/mlflow")
@@ -132,7 +134,8 @@ def test_key_auth_and_regeneration(client: MLClient, mlflow_endpoint: str) -> No
 def test_input_formats_and_signature_errors(client: MLClient, mlflow_endpoint: str) -> None:
     uri, key = _scoring(client, mlflow_endpoint)
     headers = {"Authorization": f"Bearer {key}"}
-    split = httpx.post(uri, json={"dataframe_split": {"columns": ["a", "b"], "data": [[1, 1], [2, 2]]}}, headers=headers)
+    frame = {"columns": ["a", "b"], "data": [[1, 1], [2, 2]]}
+    split = httpx.post(uri, json={"dataframe_split": frame}, headers=headers)
     assert split.json()["predictions"] == pytest.approx([3.0, 6.0])
     records = httpx.post(uri, json={"dataframe_records": [{"a": 1, "b": 0}]}, headers=headers)
     assert records.json()["predictions"] == pytest.approx([1.0])
@@ -193,7 +196,9 @@ def test_a_deployment_that_cannot_start_reports_why_and_takes_no_traffic(
 ) -> None:
     code = tmp_path / "broken"
     code.mkdir()
-    (code / "score.py").write_text("def init():\n    raise ImportError('no module named shiny')\n\ndef run(raw):\n    return 1\n")
+    (code / "score.py").write_text(
+        "def init():\n    raise ImportError('no module named shiny')\n\ndef run(raw):\n    return 1\n"
+    )
     client.online_endpoints.begin_create_or_update(ManagedOnlineEndpoint(name="broken-ep")).result()
     with pytest.raises(DeploymentFailedError, match="no module named shiny"):
         _deploy(
@@ -203,7 +208,7 @@ def test_a_deployment_that_cannot_start_reports_why_and_takes_no_traffic(
     assert client.online_deployments.get("bad", "broken-ep").provisioning_state == "Failed"
     with pytest.raises(BadRequestError, match="cannot take traffic"):
         client.online_endpoints.begin_create_or_update(ManagedOnlineEndpoint(name="broken-ep", traffic={"bad": 100}))
-    with pytest.raises(BadRequestError, match="missing.py"):
+    with pytest.raises(BadRequestError, match=r"missing\.py"):
         _deploy(
             client, "broken-ep", "nofile", models[0],
             code_configuration=CodeConfiguration(code=str(code), scoring_script="missing.py"),
@@ -313,7 +318,9 @@ def _under_load(uri: str, key: str, action: object) -> list[int]:
     return statuses
 
 
-def test_reader_can_see_endpoints_but_not_keys_or_create(shared_workspace: RunningWorkspace, mlflow_endpoint: str) -> None:
+def test_reader_can_see_endpoints_but_not_keys_or_create(
+    shared_workspace: RunningWorkspace, mlflow_endpoint: str
+) -> None:
     _, token = shared_workspace.new_identity("Reader")
     with shared_workspace.http(token) as http:
         assert http.get(f"/api/v1/onlineEndpoints/{mlflow_endpoint}").status_code == 200
