@@ -8,7 +8,10 @@
    reads the warehouse with synapsesql, cleans and splits, writes train/test Delta tables);
 4. the seed's training_pipeline.py: a compute cluster, an environment from a conda file, a command
    job running the seed's train.py on those Delta tables with MLflow;
-5. the audit log verified, and a summary of where everything is.
+5. the trained model downloaded to ./model, and the seed's deploy_model.py: the model registered,
+   an online endpoint with key auth, the blue deployment running the seed's score.py, 100% traffic;
+   then one scoring request with the endpoint's key;
+6. the audit log verified, and a summary of where everything is.
 
 Each seed script runs from examples/seed as its own process, unchanged but for its imports and
 client construction (and the seed's data bugs, listed in the README). Safe to run again.
@@ -16,8 +19,11 @@ client construction (and the seed's data bugs, listed in the README). Safe to ru
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -31,6 +37,7 @@ from lakebox.workspace import create_workspace, find_workspace
 
 SEED = Path(__file__).parent / "seed"
 SUBSCRIPTION, RESOURCE_GROUP, WORKSPACE = "your-subscription-id", "rg-ml-workspace", "ml-workspace-prod"
+ENDPOINT, MODEL = "customer-churn-endpoint", "customer-churn-model"
 console = Console()
 
 
@@ -66,6 +73,16 @@ def _is_spark_noise(line: str) -> bool:
     )
 
 
+def download_model(ml_client: MLClient, job_name: str) -> None:
+    """The job's model_output into examples/seed/model, where deploy_model.py registers it from."""
+    target = SEED / "model"
+    with tempfile.TemporaryDirectory() as folder:
+        ml_client.jobs.download(job_name, download_path=folder, output_name="model_output")
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(Path(folder) / "named-outputs" / "model_output", target)
+    console.print(f"[green]✓[/green] model of job {job_name} downloaded to {target.relative_to(SEED.parent)}")
+
+
 def printed_value(lines: list[str], prefix: str) -> str:
     """What the script printed after ``prefix`` (e.g. the job name after "Training job submitted: ")."""
     return next(line.split(prefix, 1)[1].split()[0] for line in lines if prefix in line)
@@ -94,6 +111,13 @@ def main() -> None:
     job = ml_client.jobs.get(printed_value(run_seed_script("training_pipeline.py"), "Training job submitted: "))
     console.print(f"[green]✓[/green] job {job.name} {job.status}: accuracy {job.metrics['accuracy']:.3f}")
 
+    download_model(ml_client, job.name)
+    run_seed_script("deploy_model.py")
+    endpoint = ml_client.online_endpoints.get(ENDPOINT)
+    sample = {"data": [[42, 55000.0, 680, 12000.0]]}  # Age, Income, CreditScore, AccountBalance
+    answer = json.loads(json.loads(ml_client.online_endpoints.invoke(ENDPOINT, body=json.dumps(sample))))
+    console.print(f"[green]✓[/green] endpoint {ENDPOINT} answers {answer}")
+
     verification = ml_client.audit.verify()
     console.print(
         f"[green]✓[/green] audit log: {verification.entries_checked} entries, chain intact: {verification.ok}"
@@ -115,6 +139,10 @@ def main() -> None:
         f"{workspace.mlflow_tracking_uri}/#/experiments/{job.mlflow_experiment_id}/runs/{job.mlflow_run_id}",
     )
     summary.add_row("model (MLflow format)", job.outputs["model_output"].local_path)
+    summary.add_row("registered model", f"{MODEL}:{ml_client.models.get(MODEL).version}")
+    summary.add_row("online endpoint", f"{endpoint.scoring_uri} (traffic {endpoint.traffic})")
+    summary.add_row("sample invocation", f"{json.dumps(sample)} -> {json.dumps(answer)}")
+    summary.add_row("invoke it yourself", f".venv/bin/lakebox online-endpoint invoke {ENDPOINT} -w {WORKSPACE} -r FILE")
     summary.add_row("open the MLflow UI", f".venv/bin/lakebox server ui -w {WORKSPACE}")
     summary.add_row(
         "jobs and audit log", f".venv/bin/lakebox job list -w {WORKSPACE}; .venv/bin/lakebox audit list -w {WORKSPACE}"

@@ -28,6 +28,8 @@ from lakebox.cli import (
     job,
     linked_service,
     login,
+    model,
+    online_endpoint,
     role,
     server,
     spark_pool,
@@ -74,6 +76,9 @@ app.add_typer(compute.app, name="compute")
 app.add_typer(datastore.app, name="datastore")
 app.add_typer(linked_service.app, name="linked-service")
 app.add_typer(job.app, name="job")
+app.add_typer(model.app, name="model")
+app.add_typer(online_endpoint.endpoint_app, name="online-endpoint")
+app.add_typer(online_endpoint.deployment_app, name="online-deployment")
 app.add_typer(audit.app, name="audit")
 app.add_typer(identity.app, name="identity")
 app.add_typer(role.app, name="role")

@@ -56,7 +56,7 @@ def load_job_file(path: Path) -> Command:
             tags=document.get("tags") or {},
             code=str(base / document["code"]) if document.get("code") else None,
             command=document.get("command", ""),
-            environment=_environment(document.get("environment"), base),
+            environment=environment_from_yaml(document.get("environment"), base),
             environment_variables=document.get("environment_variables") or {},
             compute=document.get("compute"),
             inputs={k: _input(v, base) for k, v in (document.get("inputs") or {}).items()},
@@ -79,14 +79,15 @@ def _spark_job(document: dict[str, Any], base: Path) -> Command:
         experiment_name=document.get("experiment_name"),
         description=document.get("description"),
         tags=document.get("tags") or {},
-        environment=_environment(document.get("environment"), base),
+        environment=environment_from_yaml(document.get("environment"), base),
         environment_variables=document.get("environment_variables") or {},
         inputs={k: _input(v, base) for k, v in (document.get("inputs") or {}).items()},
         outputs={k: Output(**(v or {})) for k, v in (document.get("outputs") or {}).items()},
     )
 
 
-def _environment(value: Any, base: Path) -> Environment | str | None:
+def environment_from_yaml(value: Any, base: Path) -> Environment | str | None:
+    """A YAML ``environment:``: a reference as it is, or inline (its conda file relative to ``base``)."""
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, dict) and isinstance(value.get("conda_file"), str):

@@ -1,0 +1,190 @@
+"""``lakebox online-endpoint ...`` and ``lakebox online-deployment ...``, after ``az ml``'s commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lakebox.cli.common import WorkspaceRef, with_workspace
+from lakebox.cli.output import OutputFormat, OutputOption, console, err_console, render
+from lakebox.serving.spec_file import load_deployment_file, load_endpoint_file
+
+endpoint_app = typer.Typer(help="Online endpoints: scoring URIs, keys, traffic.", no_args_is_help=True)
+deployment_app = typer.Typer(help="Deployments of online endpoints: models on worker processes.", no_args_is_help=True)
+ENDPOINT_COLUMNS = ["name", "auth_mode", "traffic", "mirror_traffic", "scoring_uri", "provisioning_state"]
+DEPLOYMENT_COLUMNS = [
+    "name",
+    "endpoint_name",
+    "model",
+    "instance_type",
+    "instance_count",
+    "provisioning_state",
+    "error",
+]
+FileOption = Annotated[Path, typer.Option("--file", "-f", help="Azure ML CLI v2 YAML.")]
+
+
+@endpoint_app.command("create")
+@with_workspace
+def create_endpoint(workspace: WorkspaceRef, file: FileOption, output: OutputOption = OutputFormat.TABLE) -> None:
+    """Create or update an endpoint from its YAML (name, auth_mode, description, tags, traffic)."""
+    endpoint = load_endpoint_file(file)
+    with workspace.client() as client:
+        render(client.online_endpoints.begin_create_or_update(endpoint).result(), output, columns=ENDPOINT_COLUMNS)
+
+
+@endpoint_app.command("update")
+@with_workspace
+def update_endpoint(
+    workspace: WorkspaceRef,
+    name: Annotated[str, typer.Option("--name", "-n")],
+    traffic: Annotated[str | None, typer.Option(help='Traffic split, e.g. "blue=90 green=10".')] = None,
+    mirror_traffic: Annotated[str | None, typer.Option(help='Mirror share, e.g. "green=10".')] = None,
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Change an endpoint's traffic or mirror traffic."""
+    with workspace.client() as client:
+        endpoint = client.online_endpoints.get(name)
+        changes = {"traffic": _split(traffic), "mirror_traffic": _split(mirror_traffic)}
+        endpoint = endpoint.model_copy(update={k: v for k, v in changes.items() if v is not None})
+        render(client.online_endpoints.begin_create_or_update(endpoint).result(), output, columns=ENDPOINT_COLUMNS)
+
+
+def _split(value: str | None) -> dict[str, int] | None:
+    if value is None:
+        return None
+    try:
+        return {name: int(share) for name, share in (part.split("=", 1) for part in value.split())}
+    except ValueError:
+        raise typer.BadParameter(f"expected name=percent pairs, got {value!r}") from None
+
+
+@endpoint_app.command("list")
+@with_workspace
+def list_endpoints(workspace: WorkspaceRef, output: OutputOption = OutputFormat.TABLE) -> None:
+    """List endpoints."""
+    with workspace.client() as client:
+        render(client.online_endpoints.list(), output, columns=ENDPOINT_COLUMNS)
+
+
+@endpoint_app.command("show")
+@with_workspace
+def show_endpoint(workspace: WorkspaceRef, name: str, output: OutputOption = OutputFormat.TABLE) -> None:
+    """Show an endpoint."""
+    with workspace.client() as client:
+        render(client.online_endpoints.get(name), output)
+
+
+@endpoint_app.command("delete")
+@with_workspace
+def delete_endpoint(workspace: WorkspaceRef, name: str) -> None:
+    """Delete an endpoint and its deployments."""
+    with workspace.client() as client:
+        client.online_endpoints.begin_delete(name).result()
+    err_console.print(f"Deleted endpoint {name}")
+
+
+@endpoint_app.command("get-credentials")
+@with_workspace
+def get_credentials(workspace: WorkspaceRef, name: str, output: OutputOption = OutputFormat.JSON) -> None:
+    """The endpoint's keys (key auth) or a scoring token (aml_token auth)."""
+    with workspace.client() as client:
+        render(client.online_endpoints.get_keys(name), output)
+
+
+@endpoint_app.command("regenerate-keys")
+@with_workspace
+def regenerate_keys(
+    workspace: WorkspaceRef,
+    name: str,
+    key_type: Annotated[str, typer.Option(help="primary or secondary.")] = "primary",
+) -> None:
+    """Replace one of the endpoint's keys; the old one stops working at once."""
+    with workspace.client() as client:
+        client.online_endpoints.begin_regenerate_keys(name, key_type=key_type).result()
+    err_console.print(f"Regenerated the {key_type} key of {name}")
+
+
+@endpoint_app.command("invoke")
+@with_workspace
+def invoke(
+    workspace: WorkspaceRef,
+    name: str,
+    request_file: Annotated[Path, typer.Option("--request-file", "-r", help="JSON request body.")],
+    deployment_name: Annotated[str | None, typer.Option("--deployment-name", "-d")] = None,
+) -> None:
+    """Score a request on the endpoint (or one deployment) and print the answer."""
+    with workspace.client() as client:
+        console.print(client.online_endpoints.invoke(name, request_file, deployment_name), highlight=False)
+
+
+@deployment_app.command("create")
+@with_workspace
+def create_deployment(
+    workspace: WorkspaceRef,
+    file: FileOption,
+    all_traffic: Annotated[bool, typer.Option("--all-traffic", help="Then send it 100% of the traffic.")] = False,
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Create or update a deployment from its YAML, and wait until its workers are ready."""
+    deployment = load_deployment_file(file)
+    with workspace.client() as client:
+        with err_console.status(f"Provisioning {deployment.endpoint_name}/{deployment.name} …"):
+            created = client.online_deployments.begin_create_or_update(deployment).result()
+        if all_traffic:
+            endpoint = client.online_endpoints.get(deployment.endpoint_name)
+            endpoint.traffic = {deployment.name: 100}
+            client.online_endpoints.begin_create_or_update(endpoint).result()
+        render(created, output, columns=DEPLOYMENT_COLUMNS)
+
+
+@deployment_app.command("list")
+@with_workspace
+def list_deployments(
+    workspace: WorkspaceRef,
+    endpoint_name: Annotated[str, typer.Option("--endpoint-name", "-e")],
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """List an endpoint's deployments."""
+    with workspace.client() as client:
+        render(client.online_deployments.list(endpoint_name), output, columns=DEPLOYMENT_COLUMNS)
+
+
+@deployment_app.command("show")
+@with_workspace
+def show_deployment(
+    workspace: WorkspaceRef,
+    name: str,
+    endpoint_name: Annotated[str, typer.Option("--endpoint-name", "-e")],
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Show a deployment."""
+    with workspace.client() as client:
+        render(client.online_deployments.get(name, endpoint_name), output)
+
+
+@deployment_app.command("get-logs")
+@with_workspace
+def get_logs(
+    workspace: WorkspaceRef,
+    name: str,
+    endpoint_name: Annotated[str, typer.Option("--endpoint-name", "-e")],
+    lines: Annotated[int, typer.Option(min=1)] = 100,
+    container: Annotated[str | None, typer.Option(help="inference-server or storage-initializer.")] = None,
+) -> None:
+    """Print the deployment's worker logs (or its provisioning log)."""
+    with workspace.client() as client:
+        console.print(client.online_deployments.get_logs(name, endpoint_name, lines, container), highlight=False)
+
+
+@deployment_app.command("delete")
+@with_workspace
+def delete_deployment(
+    workspace: WorkspaceRef, name: str, endpoint_name: Annotated[str, typer.Option("--endpoint-name", "-e")]
+) -> None:
+    """Delete a deployment that takes no traffic."""
+    with workspace.client() as client:
+        client.online_deployments.begin_delete(name, endpoint_name).result()
+    err_console.print(f"Deleted deployment {endpoint_name}/{name}")
