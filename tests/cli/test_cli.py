@@ -130,3 +130,36 @@ def test_data_commands(shared_workspace: RunningWorkspace, tmp_path: Path, capsy
     capsys.readouterr()
     assert lakebox(["sql", "SELEC 1", *path]) == 7  # invalid input
     assert "SQL error: Parser Error" in capsys.readouterr().err
+
+
+def test_model_and_online_endpoint_commands(
+    shared_workspace: RunningWorkspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import mlflow
+    import pandas as pd
+    from mlflow.models import infer_signature
+    from sklearn.dummy import DummyClassifier
+
+    path = ["--path", str(shared_workspace.layout.root)]
+    frame = pd.DataFrame({"x": [1.0, 2.0, 3.0]})
+    model = DummyClassifier(strategy="constant", constant=7).fit(frame, [7, 7, 7])
+    mlflow.sklearn.save_model(model, tmp_path / "model", signature=infer_signature(frame, [7]))
+    (tmp_path / "endpoint.yml").write_text("name: cli-ep\nauth_mode: key\n")
+    deployment = "name: only\nendpoint_name: cli-ep\nmodel: ./model\ninstance_count: 1\n"
+    (tmp_path / "deployment.yml").write_text(deployment)
+    (tmp_path / "request.json").write_text(json.dumps({"input_data": {"columns": ["x"], "data": [[5.0]]}}))
+
+    assert lakebox(["online-endpoint", "create", "-f", str(tmp_path / "endpoint.yml"), *path]) == 0
+    assert lakebox(["online-deployment", "create", "-f", str(tmp_path / "deployment.yml"), "--all-traffic", *path]) == 0
+    capsys.readouterr()
+    assert lakebox(["online-endpoint", "invoke", "cli-ep", "-r", str(tmp_path / "request.json"), *path]) == 0
+    assert json.loads(capsys.readouterr().out) == [7]
+    assert lakebox(["online-endpoint", "show", "cli-ep", "-o", "json", *path]) == 0
+    assert _json(capsys)["traffic"] == {"only": 100}  # type: ignore[index]
+    assert lakebox(["online-endpoint", "update", "--name", "cli-ep", "--traffic", "only=50", *path]) == 7
+    assert "add up to 100" in capsys.readouterr().err
+    assert lakebox(["online-deployment", "delete", "only", "-e", "cli-ep", *path]) == 6  # conflict
+    assert "traffic" in capsys.readouterr().err
+    assert lakebox(["model", "list", "-o", "json", *path]) == 0
+    assert any(m["name"] == "cli-ep-only-model" for m in _json(capsys))  # type: ignore[union-attr]
+    assert lakebox(["online-endpoint", "delete", "cli-ep", *path]) == 0
