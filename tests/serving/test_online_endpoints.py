@@ -329,3 +329,25 @@ def test_reader_can_see_endpoints_but_not_keys_or_create(
         assert http.put("/api/v1/onlineEndpoints/x", json={"name": "x"}).status_code == 403
         listed = http.get("/api/v1/onlineEndpoints").text
     assert "primary" not in listed and "key_hashes" not in listed
+
+
+def test_compiled_path_is_used_only_where_it_verifies(client: MLClient, tmp_path: Path) -> None:
+    from sklearn.tree import DecisionTreeClassifier
+
+    frame = pd.DataFrame({"a": np.linspace(0, 10, 200), "b": np.linspace(5, -5, 200)})
+    labels = (frame.a + frame.b * frame.b > 9).astype(int)
+    tree = DecisionTreeClassifier(max_depth=4, random_state=0).fit(frame, labels)
+    folder = tmp_path / "tree"
+    mlflow.sklearn.save_model(tree, folder, signature=infer_signature(frame, labels), input_example=frame.iloc[:50])
+    model = client.models.create_or_update(Model(path=str(folder), name="tree", type="mlflow_model"))
+    client.online_endpoints.begin_create_or_update(ManagedOnlineEndpoint(name="tree-ep")).result()
+    compiled = _deploy(client, "tree-ep", "onnx", model)
+    native = _deploy(client, "tree-ep", "native", model, compile_model=False)
+    assert compiled.predictor is not None and compiled.predictor.startswith("onnxruntime")
+    assert native.predictor is not None and "switched off" in native.predictor
+    uri, key = _scoring(client, "tree-ep")
+    rows = frame.sample(40, random_state=1)
+    body = {"input_data": {"columns": ["a", "b"], "data": rows.values.tolist()}}
+    for name in ("onnx", "native"):
+        answer = httpx.post(uri, json=body, headers={"Authorization": f"Bearer {key}", DEPLOYMENT: name})
+        assert answer.json() == tree.predict(rows).tolist()

@@ -93,7 +93,12 @@ class ManagedOnlineDeployment(BaseModel):
     liveness_probe: ProbeSettings = Field(default_factory=ProbeSettings)
     readiness_probe: ProbeSettings = Field(default_factory=ProbeSettings)
     batching: BatchingSettings = Field(default_factory=BatchingSettings)
+    compile_model: bool = Field(
+        default=True,
+        description="Serve a no-code scikit-learn model with ONNX Runtime when that gives the same answers.",
+    )
     # Set by the server.
+    predictor: str | None = None
     provisioning_state: ProvisioningState | None = None
     error: str | None = None
     code_id: str | None = None

@@ -265,8 +265,8 @@ class EndpointController:
                 record.runtime = runtime
                 self._stores.endpoints.put_deployment(record)
                 self._push()
-            self._wait_ready(record, runtime)
-            self._set_state(record, "Succeeded", None)
+            predictor = self._wait_ready(record, runtime)
+            self._set_state(record, "Succeeded", None, predictor)
         except LakeboxError as exc:
             self._fail(record, previous, exc.message)
         except Exception as exc:
@@ -283,7 +283,9 @@ class EndpointController:
         python = ensure_built(env_spec, log)
         model_dir = self._registry.local_path(model)
         fingerprint = {
-            "deployment": deployment.model_dump(mode="json", exclude={"provisioning_state", "error", "created_at"}),
+            "deployment": deployment.model_dump(
+                mode="json", exclude={"provisioning_state", "error", "created_at", "predictor"}
+            ),
             "environment": env_spec.digest(),
             "model": model.id,
         }
@@ -321,17 +323,19 @@ class EndpointController:
             environment=environ,
             request_settings=deployment.request_settings,
             batching=deployment.batching,
+            compile_model=deployment.compile_model,
             log_dir=str(folder / "logs"),
         )
 
-    def _wait_ready(self, record: DeploymentRecord, runtime: WorkerSpec) -> None:
+    def _wait_ready(self, record: DeploymentRecord, runtime: WorkerSpec) -> str | None:
+        """Wait until the gateway has every worker of this generation ready; what they predict with."""
         deadline = time.monotonic() + runtime.readiness_timeout_s + 30
         endpoint, name = record.deployment.endpoint_name, record.deployment.name
         while time.monotonic() < deadline:
             status = self._gateway.status().get(endpoint, {}).get(name)
             if status is not None and status.generation == runtime.generation:
                 if status.state == "ready":
-                    return
+                    return status.workers[0].predictor if status.workers else None
                 if status.state == "failed":
                     raise ValidationError(f"the deployment's workers failed to start: {status.error}")
             time.sleep(_READY_POLL_SECONDS)
@@ -349,13 +353,14 @@ class EndpointController:
             self._push()
         self._set_state(current, "Failed", reason)
 
-    def _set_state(self, record: DeploymentRecord, state: str, error: str | None) -> None:
+    def _set_state(self, record: DeploymentRecord, state: str, error: str | None, predictor: str | None = None) -> None:
         with self._lock:
             try:
                 current = self._stores.endpoints.deployment(record.deployment.endpoint_name, record.deployment.name)
             except NotFoundError:
                 return
-            current.deployment = current.deployment.model_copy(update={"provisioning_state": state, "error": error})
+            update = {"provisioning_state": state, "error": error} | ({"predictor": predictor} if predictor else {})
+            current.deployment = current.deployment.model_copy(update=update)
             self._stores.endpoints.put_deployment(current)
 
     # The gateway

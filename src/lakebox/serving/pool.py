@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import hashlib
 import itertools
+import json
 import logging
 import os
 import tempfile
@@ -104,6 +105,7 @@ class Worker:
         self.process: asyncio.subprocess.Process | None = None
         self.state: str = "starting"
         self.restarts = 0
+        self.predictor: str | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._ids = itertools.count()
         self._calls: dict[int, tuple[list[Pending], asyncio.Future[list[Result]]]] = {}
@@ -130,6 +132,8 @@ class Worker:
             arguments += ["--model-dir", spec.model_dir]
         if spec.scoring_script:
             arguments += ["--scoring-script", spec.scoring_script]
+        if not spec.compile_model:
+            arguments.append("--no-compile")
         with open(self.log_path, "ab") as log:
             self.process = await asyncio.create_subprocess_exec(
                 spec.python, str(WORKER_SCRIPT), *arguments,
@@ -145,6 +149,7 @@ class Worker:
                 await asyncio.sleep(_READY_POLL_SECONDS)
                 continue
             self.state = "ready"
+            self.predictor = _predictor(self.socket_path)
             self._reader_task = asyncio.create_task(self._read(reader))
             return True
         self.state = "failed"
@@ -312,7 +317,12 @@ class DeploymentPool:
 
     def status(self) -> DeploymentStatus:
         workers = [
-            WorkerStatus(pid=w.process.pid if w.process else None, state=w.state, restarts=w.restarts)  # type: ignore[arg-type]
+            WorkerStatus(
+                pid=w.process.pid if w.process else None,
+                state=w.state,  # type: ignore[arg-type]
+                restarts=w.restarts,
+                predictor=w.predictor,
+            )
             for w in self.workers
         ]
         return DeploymentStatus(
@@ -321,6 +331,14 @@ class DeploymentPool:
             error=self.error,
             workers=workers,
         )
+
+
+def _predictor(socket_path: str) -> str | None:
+    """What the worker predicts with, as it reported before listening."""
+    try:
+        return str(json.loads(Path(socket_path + ".json").read_text())["predictor"])
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def _tail(path: Path, lines: int = 30) -> str:

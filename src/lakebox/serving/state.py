@@ -27,6 +27,7 @@ class WorkerSpec(BaseModel):
     environment: dict[str, str] = Field(default_factory=dict)
     request_settings: OnlineRequestSettings = Field(default_factory=OnlineRequestSettings)
     batching: BatchingSettings = Field(default_factory=BatchingSettings)
+    compile_model: bool = True
     readiness_timeout_s: float = 300.0
     log_dir: str
 
@@ -50,6 +51,7 @@ class WorkerStatus(BaseModel):
     pid: int | None
     state: Literal["starting", "ready", "failed", "stopped"]
     restarts: int = 0
+    predictor: str | None = None
 
 
 class DeploymentStatus(BaseModel):

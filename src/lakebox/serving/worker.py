@@ -19,6 +19,7 @@ import os
 import struct
 import sys
 import traceback
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -97,105 +98,195 @@ class ScriptScorer:
             return _error(500, f"run() returned a value that is not JSON serializable: {exc}")
 
 
+class Table:
+    """One request's input: its rows, the columns they are in (None: the signature's order), and
+    whether the answer takes Azure ML's shape (a bare list) or MLflow's (``{"predictions": ...}``)."""
+
+    __slots__ = ("azure", "columns", "rows")
+
+    def __init__(self, columns: tuple[str, ...] | None, rows: list[list[Any]], azure: bool) -> None:
+        self.columns, self.rows, self.azure = columns, rows, azure
+
+
 class MlflowScorer:
     """A no-code MLflow deployment: each request is parsed and checked against the model's signature on
-    its own, the valid ones are scored in one ``predict`` call, and each gets exactly its own rows back."""
+    its own (plain lists, no DataFrame per request), the valid ones are scored in one ``predict`` call
+    per column layout, and each gets exactly its own rows back.
 
-    def __init__(self, model_dir: Path) -> None:
+    A scikit-learn model whose signature names its columns is called directly (the signature checks
+    are done here), which saves MLflow's per-call schema enforcement, and is compiled to ONNX when that
+    verifies (see ``_compile``); any other flavor goes through ``pyfunc.predict``."""
+
+    def __init__(self, model_dir: Path, compile_model: bool = True) -> None:
         import mlflow.pyfunc
         import pandas
 
         self._pd = pandas
         self._model = mlflow.pyfunc.load_model(str(model_dir))
         schema = self._model.metadata.get_input_schema()
-        self._columns = [] if schema is None or not schema.has_input_names() else list(schema.inputs)
+        specs = [] if schema is None or not schema.has_input_names() else list(schema.inputs)
+        self._names = [spec.name for spec in specs]
+        self._required = [spec.name for spec in specs if getattr(spec, "required", True)]
+        self._kinds = {spec.name: str(getattr(spec.type, "name", spec.type)).lower() for spec in specs}
+        pyfunc = self._model.metadata.flavors.get("python_function", {})
+        direct = pyfunc.get("loader_module") == "mlflow.sklearn" and pyfunc.get("predict_fn", "predict") == "predict"
+        self._sklearn: Any = self._model.get_raw_model() if direct and self._names else None
+        self._compiled: Any = None
+        self.predictor = "mlflow pyfunc"
+        if self._sklearn is not None:
+            warnings.filterwarnings("ignore", message="X does not have valid feature names")
+            self.predictor = "scikit-learn (native)"
+            if compile_model:
+                self._compiled, self.predictor = self._compile()
+            else:
+                self.predictor += ": compilation switched off for this deployment"
+
+    def _compile(self) -> tuple[Any, str]:
+        """An ONNX Runtime session for the model, used only if it gives the native model's answers on the
+        model's input example: labels exactly, numbers within rtol 1e-4 (ONNX computes in float32)."""
+        import numpy as np
+
+        native = "scikit-learn (native): "
+        if any(kind not in _NUMPY_TYPES for kind in self._kinds.values()):
+            return None, native + "only all-numeric signatures are compiled"
+        sample = self._model.input_example
+        if sample is None or not hasattr(sample, "columns") or len(sample) == 0:
+            return None, native + "the model has no input example to verify a compiled form against"
+        try:
+            import onnxruntime
+            from skl2onnx import to_onnx
+        except ImportError:
+            return None, native + "skl2onnx and onnxruntime are not in the deployment's environment"
+        model = self._sklearn
+        features = sample[self._names].to_numpy(dtype=np.float32)
+        classifier = hasattr(model, "classes_")
+        try:
+            onnx_model = to_onnx(model, features[:1], options={id(model): {"zipmap": False}} if classifier else None)
+        except Exception as exc:
+            return None, native + f"skl2onnx cannot convert {type(model).__name__}: {exc}"
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = options.inter_op_num_threads = 1
+        session = onnxruntime.InferenceSession(onnx_model.SerializeToString(), options, ["CPUExecutionProvider"])
+        input_name = session.get_inputs()[0].name
+
+        def predict(frame: Any) -> Any:
+            return session.run(None, {input_name: frame[self._names].to_numpy(dtype=np.float32)})[0]
+
+        expected, got = np.asarray(model.predict(sample[self._names])), np.asarray(predict(sample)).reshape(-1)
+        same = expected.tolist() == got.tolist() if classifier else np.allclose(expected, got, rtol=1e-4, atol=1e-6)
+        if not same:
+            return None, native + f"the compiled model's answers differ on the {len(sample)}-row input example"
+        return predict, f"onnxruntime (verified on the {len(sample)}-row input example)"
 
     def score(self, bodies: list[bytes]) -> list[tuple[int, bytes]]:
         results: list[tuple[int, bytes] | None] = [None] * len(bodies)
-        frames: list[tuple[int, Any, bool]] = []
+        groups: dict[tuple[str, ...] | None, list[tuple[int, Table]]] = {}
         for index, body in enumerate(bodies):
             try:
-                frame, azure_format = self._parse(body)
-                frames.append((index, self._conform(frame), azure_format))
+                table = self._check(_parse_table(body))
+                groups.setdefault(table.columns, []).append((index, table))
             except InputError as exc:
                 results[index] = _error(exc.status, str(exc))
-        if frames:
-            for index, result in self._predict(frames):
+        for tables in groups.values():
+            for index, result in self._predict(tables):
                 results[index] = result
         return [result or _error(500, "no result") for result in results]
 
-    def _predict(self, frames: list[tuple[int, Any, bool]]) -> list[tuple[int, tuple[int, bytes]]]:
-        combined = frames[0][1] if len(frames) == 1 else self._pd.concat([f[1] for f in frames], ignore_index=True)
+    def _predict(self, tables: list[tuple[int, Table]]) -> list[tuple[int, tuple[int, bytes]]]:
+        columns = tables[0][1].columns
+        rows = tables[0][1].rows if len(tables) == 1 else [row for _, table in tables for row in table.rows]
         try:
-            predictions = self._model.predict(combined)
+            predictions = _rows(self._call(self._frame(rows, list(columns) if columns else None)))
         except Exception as exc:
-            if len(frames) > 1:  # one request's bad values must not fail the others
-                return [pair for frame in frames for pair in self._predict([frame])]
-            return [(frames[0][0], _error(400, f"{type(exc).__name__}: {exc}"))]
-        rows = _rows(predictions)
+            if len(tables) > 1:  # one request's bad values must not fail the others
+                return [pair for table in tables for pair in self._predict([table])]
+            return [(tables[0][0], _error(400, f"{type(exc).__name__}: {exc}"))]
         answers, offset = [], 0
-        for index, frame, azure_format in frames:
-            part = rows[offset : offset + len(frame)]
-            offset += len(frame)
-            answers.append((index, (200, json.dumps(part if azure_format else {"predictions": part}).encode())))
+        for index, table in tables:
+            part = predictions[offset : offset + len(table.rows)]
+            offset += len(table.rows)
+            answers.append((index, (200, json.dumps(part if table.azure else {"predictions": part}).encode())))
         return answers
 
-    def _parse(self, body: bytes) -> tuple[Any, bool]:
-        """A DataFrame from Azure ML's ``input_data``, or MLflow's ``dataframe_split``, ``dataframe_records``
-        or ``inputs``; whether the answer takes Azure ML's shape (a bare list)."""
-        try:
-            document = json.loads(body)
-        except ValueError as exc:
-            raise InputError(f"the request body is not JSON: {exc}") from None
-        if not isinstance(document, dict):
-            raise InputError("the request body must be a JSON object with input_data, dataframe_split, ...")
-        pd = self._pd
-        try:
-            if "input_data" in document:
-                return self._split_frame(document["input_data"]), True
-            if "dataframe_split" in document:
-                return self._split_frame(document["dataframe_split"]), False
-            if "dataframe_records" in document:
-                return pd.DataFrame.from_records(document["dataframe_records"]), False
-            if "inputs" in document:
-                inputs = document["inputs"]
-                return (pd.DataFrame(inputs) if isinstance(inputs, dict) else self._split_frame(inputs)), False
-        except (ValueError, TypeError) as exc:
-            raise InputError(f"the input cannot be read as a table: {exc}") from None
-        raise InputError("the request needs one of: input_data, dataframe_split, dataframe_records, inputs")
+    def _frame(self, rows: list[list[Any]], columns: list[str] | None) -> Any:
+        frame = self._pd.DataFrame(rows, columns=columns)
+        casts = {name: _NUMPY_TYPES[kind] for name, kind in self._kinds.items() if kind in _NUMPY_TYPES}
+        return frame.astype({name: kind for name, kind in casts.items() if name in frame.columns})
 
-    def _split_frame(self, value: Any) -> Any:
-        if isinstance(value, dict):
-            return self._pd.DataFrame(value.get("data"), columns=value.get("columns"), index=value.get("index"))
-        if not isinstance(value, list):
-            raise InputError("input data must be an object with columns and data, or a list of rows")
-        names = [column.name for column in self._columns]
-        rows = value if value and isinstance(value[0], list) else [value]
-        width = len(rows[0]) if rows else 0
-        return self._pd.DataFrame(rows, columns=names if names and width == len(names) else None)
+    def _call(self, frame: Any) -> Any:
+        if self._compiled is not None:
+            return self._compiled(frame)
+        if self._sklearn is not None:
+            return self._sklearn.predict(frame[self._names])
+        return self._model.predict(frame)
 
-    def _conform(self, frame: Any) -> Any:
-        """Check that every required column of the signature is there with values of its type, and cast
-        numbers to the signature's type (JSON does not tell 1 from 1.0; MLflow's checks do)."""
-        pd = self._pd
-        for column in self._columns:
-            if column.name not in frame.columns:
-                if getattr(column, "required", True):
-                    raise InputError(f"missing column {column.name!r} (the model's signature requires it)")
-                continue
-            kind = str(getattr(column.type, "name", column.type)).lower()
-            values = frame[column.name]
-            numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-            if kind in _NUMPY_TYPES and not numeric:
-                bad = next((v for v in values if not isinstance(v, int | float) or isinstance(v, bool)), None)
-                raise InputError(f"column {column.name!r} must be {kind}; got {bad!r}", status=422)
-            if kind in _NUMPY_TYPES and values.dtype != _NUMPY_TYPES[kind]:
-                if kind in ("long", "integer") and not (values % 1 == 0).all():
-                    raise InputError(f"column {column.name!r} must be {kind}; got fractional values", status=422)
-                frame[column.name] = values.astype(_NUMPY_TYPES[kind])
-            if kind == "string" and not all(isinstance(v, str) for v in values):
-                raise InputError(f"column {column.name!r} must be string", status=422)
-        return frame
+    def _check(self, table: Table) -> Table:
+        """The signature's required columns are there, with values of their types (JSON numbers are
+        cast to the signature's type later, as one frame: JSON does not tell 1 from 1.0)."""
+        if not self._names:
+            return table
+        width = len(table.rows[0]) if table.rows else 0
+        if table.columns is None:
+            if width != len(self._names):
+                raise InputError(f"each row needs {len(self._names)} values ({', '.join(self._names)}); got {width}")
+            table.columns = tuple(self._names)
+        present = set(table.columns)
+        for name in self._required:
+            if name not in present:
+                raise InputError(f"missing column {name!r} (the model's signature requires it)")
+        for position, name in enumerate(table.columns):
+            kind = self._kinds.get(name)
+            if kind in _NUMPY_TYPES:
+                for row in table.rows:
+                    value = row[position]
+                    if not isinstance(value, int | float) or isinstance(value, bool):
+                        raise InputError(f"column {name!r} must be {kind}; got {value!r}", status=422)
+                    if kind in ("long", "integer") and isinstance(value, float) and not value.is_integer():
+                        raise InputError(f"column {name!r} must be {kind}; got {value!r}", status=422)
+            elif kind == "string" and not all(isinstance(row[position], str) for row in table.rows):
+                raise InputError(f"column {name!r} must be string", status=422)
+        return table
+
+
+def _parse_table(body: bytes) -> Table:
+    """Azure ML's ``input_data``, or MLflow's ``dataframe_split``, ``dataframe_records`` or ``inputs``."""
+    try:
+        document = json.loads(body)
+    except ValueError as exc:
+        raise InputError(f"the request body is not JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise InputError("the request body must be a JSON object with input_data, dataframe_split, ...")
+    for key, azure in (("input_data", True), ("dataframe_split", False), ("inputs", False)):
+        if key in document:
+            return _split_table(document[key], azure)
+    if "dataframe_records" in document:
+        records = document["dataframe_records"]
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            raise InputError("dataframe_records must be a list of objects")
+        columns = tuple(dict.fromkeys(name for record in records for name in record))
+        return Table(columns, [[record.get(name) for name in columns] for record in records], False)
+    raise InputError("the request needs one of: input_data, dataframe_split, dataframe_records, inputs")
+
+
+def _split_table(value: Any, azure: bool) -> Table:
+    if isinstance(value, dict) and "data" in value:
+        columns = value.get("columns")
+        table = Table(tuple(columns) if columns else None, value["data"], azure)
+    elif isinstance(value, dict):  # {"column": [values...]}
+        columns = tuple(value)
+        table = Table(columns, [list(row) for row in zip(*value.values(), strict=True)], azure)
+    elif isinstance(value, list):
+        table = Table(None, value if value and isinstance(value[0], list) else [value], azure)
+    else:
+        raise InputError("input data must be an object with columns and data, or a list of rows")
+    if not isinstance(table.rows, list) or not all(isinstance(row, list) for row in table.rows):
+        raise InputError("data must be a list of rows, each a list of values")
+    width = len(table.columns) if table.columns else len(table.rows[0]) if table.rows else 0
+    if any(len(row) != width for row in table.rows):
+        raise InputError(f"every row must have {width} values")
+    if not table.rows:
+        raise InputError("the request has no rows to score")
+    return table
 
 
 _NUMPY_TYPES = {"double": "float64", "float": "float32", "long": "int64", "integer": "int32"}
@@ -233,8 +324,10 @@ async def serve(scorer: ScriptScorer | MlflowScorer, socket_path: str, threads: 
             tasks.add(task)
             task.add_done_callback(tasks.discard)
 
+    predictor = getattr(scorer, "predictor", "score.py")
+    Path(socket_path + ".json").write_text(json.dumps({"predictor": predictor}))  # before the gateway can connect
     server = await asyncio.start_unix_server(connection, path=socket_path, limit=2**26)
-    print(f"lakebox worker {os.getpid()} ready", file=sys.stderr, flush=True)
+    print(f"lakebox worker {os.getpid()} ready, predicting with {predictor}", file=sys.stderr, flush=True)
     watchdog = asyncio.create_task(_exit_with_parent(os.getppid()))
     async with server:
         await server.serve_forever()
@@ -255,13 +348,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model-dir")
     parser.add_argument("--scoring-script")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--no-compile", action="store_true", help="serve the native model, never a compiled form")
     args = parser.parse_args(argv)
     sys.path.insert(0, os.getcwd())
     try:
         if args.mode == "script":
             scorer: ScriptScorer | MlflowScorer = ScriptScorer(Path(args.scoring_script))
         else:
-            scorer = MlflowScorer(Path(args.model_dir))
+            scorer = MlflowScorer(Path(args.model_dir), compile_model=not args.no_compile)
     except BaseException:
         traceback.print_exc()
         print("lakebox worker: the model failed to load (see the traceback above)", file=sys.stderr, flush=True)
