@@ -27,7 +27,7 @@ from starlette.routing import Route
 
 from lakebox.security.rate_limit import FailureLimiter
 from lakebox.security.tokens import verify_scoped_token
-from lakebox.serving.pool import DeploymentPool, Pending, QueueFullError
+from lakebox.serving.pool import DeploymentPool, QueueFullError
 from lakebox.serving.state import DeploymentStatus, EndpointRoute, ServingState
 from lakebox.workspace.layout import write_private
 
@@ -48,6 +48,18 @@ class Metrics:
         self.batch_size = Histogram(
             "lakebox_batch_size", "Requests per predict call", labels, buckets=_BATCH_BUCKETS, registry=self.registry
         )
+        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
+    def observe(self, endpoint: str, deployment: str, status: int, seconds: float) -> None:
+        """Count a request and its latency (the labelled children are looked up once)."""
+        key = (endpoint, deployment, status)
+        if (children := self._children.get(key)) is None:
+            children = self._children[key] = (
+                self.requests.labels(endpoint, deployment, str(status)),
+                self.latency.labels(endpoint, deployment),
+            )
+        children[0].inc()
+        children[1].observe(seconds)
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -87,7 +99,7 @@ class Gateway:
                 continue
             if (failed := self.failed.get(key)) is not None and failed.generation == spec.generation:
                 continue
-            pool = DeploymentPool(*key, spec)
+            pool = DeploymentPool(*key, spec, self.metrics.batch_size.labels(*key).observe)
             self.starting[key] = pool
             self._background(self._bring_up(key, pool))
 
@@ -155,21 +167,9 @@ class Gateway:
             item = pool.submit(body)
         except QueueFullError:
             return _error(429, "too many pending requests", {"Retry-After": "1"})
-        status, payload = await self._wait(pool, item)
-        self.metrics.requests.labels(name, deployment, str(status)).inc()
-        self.metrics.latency.labels(name, deployment).observe(time.perf_counter() - started)
+        status, payload = await item.future  # the pool answers every request: result, 429, 408 or 502
+        self.metrics.observe(name, deployment, status, time.perf_counter() - started)
         return Response(payload, status, media_type="application/json", headers={DEPLOYMENT_HEADER: deployment})
-
-    async def _wait(self, pool: DeploymentPool, item: Pending) -> tuple[int, bytes]:
-        settings = pool.spec.request_settings
-        timeout = (settings.max_queue_wait_ms + settings.request_timeout_ms) / 1000 + 1
-        try:
-            return await asyncio.wait_for(asyncio.shield(item.future), timeout)
-        except TimeoutError:
-            item.future.cancel()
-            if item.dispatched:
-                return 408, b'{"error": "the model took longer than request_timeout_ms"}'
-            return 429, b'{"error": "too many pending requests; retry later"}'
 
     def _mirror(self, route: EndpointRoute, body: bytes) -> None:
         """Send a copy to the mirror deployment, at its share; its answer is dropped."""

@@ -21,6 +21,7 @@ import os
 import tempfile
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,7 @@ _RESTART_BACKOFF_SECONDS = (0.5, 1, 2, 5, 10, 30)
 _STOP_GRACE_SECONDS = 5.0
 
 Result = tuple[int, bytes]
+_TOO_MANY: Result = (429, b'{"error": "too many pending requests; retry later"}')
 
 
 class QueueFullError(Exception):
@@ -89,6 +91,13 @@ class RequestQueue:
             if not item.future.done():  # its caller gave up
                 batch.append(item)
         return batch
+
+    def expire(self, enqueued_before: float, result: Result) -> None:
+        """Answer ``result`` to every first-attempt request queued before ``enqueued_before``."""
+        while self._items and self._items[0].enqueued < enqueued_before and self._items[0].attempts == 0:
+            item = self._items.popleft()
+            if not item.future.done():
+                item.future.set_result(result)
 
     def fail_all(self, status: int, message: bytes) -> None:
         while self._items:
@@ -203,7 +212,13 @@ class Worker:
 
 
 class DeploymentPool:
-    def __init__(self, endpoint: str, deployment: str, spec: WorkerSpec, metrics: object | None = None) -> None:
+    def __init__(
+        self,
+        endpoint: str,
+        deployment: str,
+        spec: WorkerSpec,
+        observe_batch: Callable[[float], None] = lambda _: None,
+    ) -> None:
         self.endpoint, self.deployment, self.spec = endpoint, deployment, spec
         self.label = f"{endpoint}/{deployment}"
         self.queue = RequestQueue()
@@ -212,6 +227,7 @@ class DeploymentPool:
         self.error: str | None = None
         self.stopping = False
         self.in_flight = 0
+        self._observe_batch = observe_batch
         self._tasks: list[asyncio.Task[None]] = []
         Path(spec.log_dir).mkdir(parents=True, exist_ok=True)
 
@@ -229,7 +245,15 @@ class DeploymentPool:
         self.state = "ready"
         for worker in self.workers:
             self._start_slots(worker)
+        self._tasks.append(asyncio.create_task(self._expire_waiting()))
         return True
+
+    async def _expire_waiting(self) -> None:
+        """Answer 429 to requests that waited longer than ``max_queue_wait_ms`` (all workers busy or down)."""
+        wait_s = self.spec.request_settings.max_queue_wait_ms / 1000
+        while True:
+            await asyncio.sleep(max(0.01, min(0.1, wait_s / 2)))
+            self.queue.expire(time.monotonic() - wait_s, _TOO_MANY)
 
     def _start_slots(self, worker: Worker) -> None:
         for _ in range(worker._threads()):
@@ -288,7 +312,7 @@ class DeploymentPool:
             live = []
             for item in batch:
                 if now - item.enqueued > queue_wait_s and item.attempts == 0:
-                    item.future.set_result((429, b'{"error": "too many pending requests; retry later"}'))
+                    item.future.set_result(_TOO_MANY)
                 else:
                     item.dispatched = True
                     live.append(item)
@@ -297,6 +321,7 @@ class DeploymentPool:
 
     async def _send(self, worker: Worker, batch: list[Pending], timeout_s: float) -> None:
         self.in_flight += len(batch)
+        self._observe_batch(len(batch))
         try:
             results = await asyncio.wait_for(worker.call(batch), timeout_s)
         except TimeoutError:

@@ -119,9 +119,10 @@ class MlflowScorer:
 
     def __init__(self, model_dir: Path, compile_model: bool = True) -> None:
         import mlflow.pyfunc
+        import numpy
         import pandas
 
-        self._pd = pandas
+        self._np, self._pd = numpy, pandas
         self._model = mlflow.pyfunc.load_model(str(model_dir))
         schema = self._model.metadata.get_input_schema()
         specs = [] if schema is None or not schema.has_input_names() else list(schema.inputs)
@@ -169,10 +170,10 @@ class MlflowScorer:
         session = onnxruntime.InferenceSession(onnx_model.SerializeToString(), options, ["CPUExecutionProvider"])
         input_name = session.get_inputs()[0].name
 
-        def predict(frame: Any) -> Any:
-            return session.run(None, {input_name: frame[self._names].to_numpy(dtype=np.float32)})[0]
+        def predict(matrix: Any) -> Any:
+            return session.run(None, {input_name: matrix})[0]
 
-        expected, got = np.asarray(model.predict(sample[self._names])), np.asarray(predict(sample)).reshape(-1)
+        expected, got = np.asarray(model.predict(sample[self._names])), np.asarray(predict(features)).reshape(-1)
         same = expected.tolist() == got.tolist() if classifier else np.allclose(expected, got, rtol=1e-4, atol=1e-6)
         if not same:
             return None, native + f"the compiled model's answers differ on the {len(sample)}-row input example"
@@ -196,7 +197,7 @@ class MlflowScorer:
         columns = tables[0][1].columns
         rows = tables[0][1].rows if len(tables) == 1 else [row for _, table in tables for row in table.rows]
         try:
-            predictions = _rows(self._call(self._frame(rows, list(columns) if columns else None)))
+            predictions = _rows(self._call(rows, list(columns) if columns else None))
         except Exception as exc:
             if len(tables) > 1:  # one request's bad values must not fail the others
                 return [pair for table in tables for pair in self._predict([table])]
@@ -213,9 +214,13 @@ class MlflowScorer:
         casts = {name: _NUMPY_TYPES[kind] for name, kind in self._kinds.items() if kind in _NUMPY_TYPES}
         return frame.astype({name: kind for name, kind in casts.items() if name in frame.columns})
 
-    def _call(self, frame: Any) -> Any:
-        if self._compiled is not None:
-            return self._compiled(frame)
+    def _call(self, rows: list[list[Any]], columns: list[str] | None) -> Any:
+        if self._compiled is not None:  # all-numeric: straight to a float32 matrix, no DataFrame
+            matrix = self._np.asarray(rows, dtype=self._np.float32)
+            if columns is not None and columns != self._names:
+                matrix = matrix[:, [columns.index(name) for name in self._names]]
+            return self._compiled(matrix)
+        frame = self._frame(rows, columns)
         if self._sklearn is not None:
             return self._sklearn.predict(frame[self._names])
         return self._model.predict(frame)
