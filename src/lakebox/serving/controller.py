@@ -324,6 +324,7 @@ class EndpointController:
             request_settings=deployment.request_settings,
             batching=deployment.batching,
             compile_model=deployment.compile_model,
+            readiness_timeout_s=_readiness_timeout(deployment),
             log_dir=str(folder / "logs"),
         )
 
@@ -380,6 +381,13 @@ class EndpointController:
             )
         token_key = self._stores.endpoints.token_key().hex()
         self._gateway.push(ServingState(workspace_id=self._workspace_id, token_key=token_key, endpoints=endpoints))
+
+
+def _readiness_timeout(deployment: ManagedOnlineDeployment) -> float:
+    """How long a worker may take to load its model: the readiness probe's initial delay plus its
+    failure threshold of periods (Azure ML's defaults give 310 s)."""
+    probe = deployment.readiness_probe
+    return float(probe.initial_delay + probe.period * probe.failure_threshold)
 
 
 def _link_copy(source: Path, target: Path) -> None:

@@ -129,6 +129,8 @@ class MlflowScorer:
         self._names = [spec.name for spec in specs]
         self._required = [spec.name for spec in specs if getattr(spec, "required", True)]
         self._kinds = {spec.name: str(getattr(spec.type, "name", spec.type)).lower() for spec in specs}
+        self._casts = {name: _NUMPY_TYPES[kind] for name, kind in self._kinds.items() if kind in _NUMPY_TYPES}
+        self._numeric = bool(self._names) and len(self._casts) == len(self._names) == len(self._required)
         pyfunc = self._model.metadata.flavors.get("python_function", {})
         direct = pyfunc.get("loader_module") == "mlflow.sklearn" and pyfunc.get("predict_fn", "predict") == "predict"
         self._sklearn: Any = self._model.get_raw_model() if direct and self._names else None
@@ -148,8 +150,8 @@ class MlflowScorer:
         import numpy as np
 
         native = "scikit-learn (native): "
-        if any(kind not in _NUMPY_TYPES for kind in self._kinds.values()):
-            return None, native + "only all-numeric signatures are compiled"
+        if not self._numeric:
+            return None, native + "only signatures of required numeric columns are compiled"
         sample = self._model.input_example
         if sample is None or not hasattr(sample, "columns") or len(sample) == 0:
             return None, native + "the model has no input example to verify a compiled form against"
@@ -209,17 +211,24 @@ class MlflowScorer:
             answers.append((index, (200, json.dumps(part if table.azure else {"predictions": part}).encode())))
         return answers
 
+    def _matrix(self, rows: list[list[Any]], columns: list[str] | None, dtype: Any) -> Any:
+        """The rows as one matrix, its columns in the signature's order."""
+        matrix = self._np.asarray(rows, dtype=dtype)
+        if columns is not None and columns != self._names:
+            matrix = matrix[:, [columns.index(name) for name in self._names]]
+        return matrix
+
     def _frame(self, rows: list[list[Any]], columns: list[str] | None) -> Any:
         frame = self._pd.DataFrame(rows, columns=columns)
-        casts = {name: _NUMPY_TYPES[kind] for name, kind in self._kinds.items() if kind in _NUMPY_TYPES}
-        return frame.astype({name: kind for name, kind in casts.items() if name in frame.columns})
+        return frame.astype({name: kind for name, kind in self._casts.items() if name in frame.columns})
 
     def _call(self, rows: list[list[Any]], columns: list[str] | None) -> Any:
         if self._compiled is not None:  # all-numeric: straight to a float32 matrix, no DataFrame
-            matrix = self._np.asarray(rows, dtype=self._np.float32)
-            if columns is not None and columns != self._names:
-                matrix = matrix[:, [columns.index(name) for name in self._names]]
-            return self._compiled(matrix)
+            return self._compiled(self._matrix(rows, columns, self._np.float32))
+        if self._sklearn is not None and self._numeric:  # one float64 block, cast only where the signature says
+            frame = self._pd.DataFrame(self._matrix(rows, columns, self._np.float64), columns=self._names, copy=False)
+            casts = {name: kind for name, kind in self._casts.items() if kind != "float64"}
+            return self._sklearn.predict(frame.astype(casts) if casts else frame)
         frame = self._frame(rows, columns)
         if self._sklearn is not None:
             return self._sklearn.predict(frame[self._names])
