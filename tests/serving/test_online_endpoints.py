@@ -184,6 +184,9 @@ def test_custom_score_py(client: MLClient, models: tuple[Model, Model], tmp_path
     assert again["pid"] == answer["pid"]  # the worker survived the exception
     logs = client.online_deployments.get_logs("custom", "script-ep", lines=200)
     assert "model dir holds ['model']" in logs and "asked to fail" in logs
+    time.sleep(0.7)  # the request log is written twice a second
+    requests = client.online_deployments.get_logs("custom", "script-ep", container_type="requests")
+    assert " 500 " in requests and " 200 " in requests
     uri = client.online_endpoints.get("script-ep").scoring_uri
     assert uri is not None
     token = client.online_endpoints.get_keys("script-ep").access_token  # type: ignore[union-attr]
@@ -351,3 +354,27 @@ def test_compiled_path_is_used_only_where_it_verifies(client: MLClient, tmp_path
     for name in ("onnx", "native"):
         answer = httpx.post(uri, json=body, headers={"Authorization": f"Bearer {key}", DEPLOYMENT: name})
         assert answer.json() == tree.predict(rows).tolist()
+
+
+def test_a_hung_worker_fails_its_liveness_probe_and_is_replaced(
+    client: MLClient, models: tuple[Model, Model], shared_workspace: RunningWorkspace
+) -> None:
+    from lakebox.entities import ProbeSettings
+
+    client.online_endpoints.begin_create_or_update(ManagedOnlineEndpoint(name="live-ep")).result()
+    probe = ProbeSettings(initial_delay=0, period=1, timeout=1, failure_threshold=2)
+    _deploy(client, "live-ep", "blue", models[0], liveness_probe=probe)
+    gateway = GatewayClient(shared_workspace.layout)
+    hung = gateway.status()["live-ep"]["blue"].workers[0].pid
+    assert hung is not None
+    os.kill(hung, signal.SIGSTOP)  # alive to the OS, deaf to everything else
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        worker = gateway.status()["live-ep"]["blue"].workers[0]
+        if worker.pid != hung and worker.state == "ready":
+            break
+        time.sleep(0.2)
+    assert worker.pid != hung and worker.restarts == 1
+    client.online_endpoints.begin_create_or_update(ManagedOnlineEndpoint(name="live-ep", traffic={"blue": 100}))
+    answer = client.online_endpoints.invoke("live-ep", body=json.dumps({"input_data": [[1.0, 1.0]]}))
+    assert json.loads(answer) == pytest.approx([3.0])

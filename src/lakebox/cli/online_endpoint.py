@@ -172,7 +172,7 @@ def get_logs(
     name: str,
     endpoint_name: Annotated[str, typer.Option("--endpoint-name", "-e")],
     lines: Annotated[int, typer.Option(min=1)] = 100,
-    container: Annotated[str | None, typer.Option(help="inference-server or storage-initializer.")] = None,
+    container: Annotated[str | None, typer.Option(help="inference-server, storage-initializer or requests.")] = None,
 ) -> None:
     """Print the deployment's worker logs (or its provisioning log)."""
     with workspace.client() as client:

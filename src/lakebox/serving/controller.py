@@ -35,6 +35,7 @@ from lakebox.jobs import code, process
 from lakebox.models.registry import ModelRegistry
 from lakebox.security.tokens import sign_scoped_token
 from lakebox.server.process import log_tail
+from lakebox.serving.pool import REQUEST_LOG
 from lakebox.serving.process import GatewayClient
 from lakebox.serving.state import EndpointRoute, ServingState, WorkerSpec
 from lakebox.store.endpoints import KEY_TYPES, DeploymentRecord
@@ -236,6 +237,8 @@ class EndpointController:
         folder = self._layout.serving_dir / record.deployment.endpoint_name / record.deployment.name
         if container_type == "storage-initializer":
             return log_tail(folder / "provisioning.log", lines)
+        if container_type == "requests":
+            return log_tail(folder / "logs" / REQUEST_LOG, lines)
         generation = record.runtime.generation if record.runtime else None
         logs = sorted((folder / "logs").glob(f"{generation}-*.log")) if generation else []
         if not logs:
@@ -325,6 +328,7 @@ class EndpointController:
             batching=deployment.batching,
             compile_model=deployment.compile_model,
             readiness_timeout_s=_readiness_timeout(deployment),
+            liveness=deployment.liveness_probe,
             log_dir=str(folder / "logs"),
         )
 

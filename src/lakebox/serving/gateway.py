@@ -168,7 +168,9 @@ class Gateway:
         except QueueFullError:
             return _error(429, "too many pending requests", {"Retry-After": "1"})
         status, payload = await item.future  # the pool answers every request: result, 429, 408 or 502
-        self.metrics.observe(name, deployment, status, time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+        self.metrics.observe(name, deployment, status, elapsed)
+        pool.log_request(status, elapsed)
         return Response(payload, status, media_type="application/json", headers={DEPLOYMENT_HEADER: deployment})
 
     def _mirror(self, route: EndpointRoute, body: bytes) -> None:
@@ -180,12 +182,14 @@ class Gateway:
                     item = pool.submit(body)
                 except QueueFullError:
                     continue
-                item.future.add_done_callback(self._count_mirrored(route.name, deployment))
+                item.future.add_done_callback(self._count_mirrored(pool, time.perf_counter()))
 
-    def _count_mirrored(self, endpoint: str, deployment: str):  # type: ignore[no-untyped-def]
+    def _count_mirrored(self, pool: DeploymentPool, started: float):  # type: ignore[no-untyped-def]
         def done(future: asyncio.Future[tuple[int, bytes]]) -> None:
             if not future.cancelled():
-                self.metrics.requests.labels(endpoint, deployment, str(future.result()[0])).inc()
+                status, elapsed = future.result()[0], time.perf_counter() - started
+                self.metrics.observe(pool.endpoint, pool.deployment, status, elapsed)
+                pool.log_request(status, elapsed, mirrored=True)
 
         return done
 

@@ -31,6 +31,8 @@ from lakebox.serving.state import DeploymentStatus, WorkerSpec, WorkerStatus
 _logger = logging.getLogger(__name__)
 WORKER_SCRIPT = Path(protocol.__file__)
 MAX_QUEUE_LENGTH = 10_000
+REQUEST_LOG = "requests.log"
+REQUEST_LOG_BYTES = 10 * 2**20  # then it is rotated to requests.log.1
 _READY_POLL_SECONDS = 0.02
 _RESTART_BACKOFF_SECONDS = (0.5, 1, 2, 5, 10, 30)
 _STOP_GRACE_SECONDS = 5.0
@@ -168,12 +170,13 @@ class Worker:
     def _threads(self) -> int:
         return self.pool.spec.request_settings.max_concurrent_requests_per_instance
 
-    async def call(self, batch: list[Pending]) -> list[Result]:
+    async def call(self, batch: list[Pending], *, ping: bool = False) -> list[Result]:
         assert self._writer is not None
         call_id = next(self._ids)
         done: asyncio.Future[list[Result]] = asyncio.get_running_loop().create_future()
         self._calls[call_id] = (batch, done)
-        self._writer.write(protocol.encode_frame({"id": call_id}, [item.body for item in batch]))
+        header = {"id": call_id, "ping": True} if ping else {"id": call_id}
+        self._writer.write(protocol.encode_frame(header, [item.body for item in batch]))
         try:
             return await done
         finally:
@@ -196,6 +199,19 @@ class Worker:
             await self.process.wait()
         if not self.pool.stopping:
             self.pool.worker_died(self)
+
+    async def alive(self, timeout_s: float) -> bool:
+        """Whether the worker's event loop answers a ping within ``timeout_s``."""
+        try:
+            await asyncio.wait_for(self.call([], ping=True), timeout_s)
+        except (TimeoutError, ConnectionError, AssertionError):
+            return False
+        return True
+
+    def kill(self) -> None:
+        """End a hung worker; its reader sees the connection close and the pool starts it again."""
+        if self.process is not None and self.process.returncode is None:
+            self.process.kill()
 
     async def stop(self) -> None:
         if self._writer is not None:
@@ -228,6 +244,7 @@ class DeploymentPool:
         self.stopping = False
         self.in_flight = 0
         self._observe_batch = observe_batch
+        self._request_log: list[str] = []
         self._tasks: list[asyncio.Task[None]] = []
         Path(spec.log_dir).mkdir(parents=True, exist_ok=True)
 
@@ -246,7 +263,48 @@ class DeploymentPool:
         for worker in self.workers:
             self._start_slots(worker)
         self._tasks.append(asyncio.create_task(self._expire_waiting()))
+        self._tasks.append(asyncio.create_task(self._write_request_log()))
+        self._tasks += [asyncio.create_task(self._probe_liveness(worker)) for worker in self.workers]
         return True
+
+    def log_request(self, status: int, seconds: float, *, mirrored: bool = False) -> None:
+        """One line of the request log (``get_logs --container requests``), written twice a second."""
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
+        self._request_log.append(f"{stamp}Z {status} {seconds * 1000:.2f}ms{' mirrored' if mirrored else ''}\n")
+
+    async def _write_request_log(self) -> None:
+        path = Path(self.spec.log_dir) / REQUEST_LOG
+        while True:
+            await asyncio.sleep(0.5)
+            self.flush_request_log(path)
+
+    def flush_request_log(self, path: Path) -> None:
+        if not self._request_log:
+            return
+        lines, self._request_log = self._request_log, []
+        if path.exists() and path.stat().st_size > REQUEST_LOG_BYTES:
+            path.replace(path.with_suffix(".log.1"))
+        with open(path, "a") as log:
+            log.write("".join(lines))
+
+    async def _probe_liveness(self, worker: Worker) -> None:
+        """Azure ML's liveness probe: after ``failure_threshold`` unanswered pings in a row, the worker is
+        killed and started again."""
+        probe = self.spec.liveness
+        await asyncio.sleep(probe.initial_delay)
+        failures = 0
+        while True:
+            await asyncio.sleep(probe.period)
+            if worker.state != "ready":
+                failures = 0
+                continue
+            failures = 0 if await worker.alive(probe.timeout) else failures + 1
+            if failures >= probe.failure_threshold:
+                _logger.warning(
+                    "worker %d of %s missed %d liveness probes; killing it", worker.index, self.label, failures
+                )
+                worker.kill()
+                failures = 0
 
     async def _expire_waiting(self) -> None:
         """Answer 429 to requests that waited longer than ``max_queue_wait_ms`` (all workers busy or down)."""
@@ -268,6 +326,7 @@ class DeploymentPool:
         self.stopping = True
         for task in self._tasks:
             task.cancel()
+        self.flush_request_log(Path(self.spec.log_dir) / REQUEST_LOG)
         self.queue.fail_all(503, b'{"error": "the deployment is shutting down"}')
         await asyncio.gather(*(w.stop() for w in self.workers))
         for worker in self.workers:

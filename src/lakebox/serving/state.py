@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from lakebox.entities.endpoint import AuthMode, BatchingSettings, OnlineRequestSettings
+from lakebox.entities.endpoint import AuthMode, BatchingSettings, OnlineRequestSettings, ProbeSettings
 
 WorkerMode = Literal["script", "mlflow"]
 
@@ -28,6 +28,7 @@ class WorkerSpec(BaseModel):
     request_settings: OnlineRequestSettings = Field(default_factory=OnlineRequestSettings)
     batching: BatchingSettings = Field(default_factory=BatchingSettings)
     compile_model: bool = True
+    liveness: ProbeSettings = Field(default_factory=ProbeSettings)
     readiness_timeout_s: float = 300.0
     log_dir: str
 

@@ -334,6 +334,9 @@ async def serve(scorer: ScriptScorer | MlflowScorer, socket_path: str, threads: 
                 header, bodies = await read_frame(reader)
             except (asyncio.IncompleteReadError, ConnectionError):
                 break
+            if header.get("ping"):  # liveness: answered by the event loop, however busy the scoring threads are
+                writer.write(encode_frame({"id": header["id"], "statuses": []}, []))
+                continue
             task = asyncio.create_task(answer(header, bodies, writer))
             tasks.add(task)
             task.add_done_callback(tasks.discard)

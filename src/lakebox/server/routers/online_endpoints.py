@@ -130,7 +130,9 @@ def deployment_logs(
     deployment: str,
     request: Request,
     lines: int = Query(100, ge=1, le=10_000),
-    container_type: str | None = Query(None, description="`inference-server` (default) or `storage-initializer`."),
+    container_type: str | None = Query(
+        None, description="`inference-server` (default), `storage-initializer` or `requests`."
+    ),
     _: Principal = require(actions.ENDPOINTS_READ, scope=_ENDPOINT),
 ) -> DeploymentLogs:
     return DeploymentLogs(text=get_context(request).endpoints.logs(name, deployment, lines, container_type))
