@@ -119,9 +119,9 @@ def test_listening_socket_lets_asyncio_disable_nagle() -> None:
     """Accepted connections inherit the listener's protocol; asyncio sets TCP_NODELAY only for IPPROTO_TCP."""
     import socket
 
-    from lakebox.server.process import _bind
+    from lakebox.server.process import bind_socket
 
-    listener = _bind("127.0.0.1", 0)
+    listener = bind_socket("127.0.0.1", 0)
     with listener, socket.create_connection(listener.getsockname()):
         accepted, _ = listener.accept()
         with accepted:
