@@ -1,9 +1,11 @@
 """The seed's scripts, changed only in imports, client construction and the seed's data bugs, run
 one after another as separate processes: the Synapse set-up, the workspace connection, the Spark
-data prep (warehouse -> Delta) and the training pipeline (metrics in MLflow, an MLflow model)."""
+data prep (warehouse -> Delta), the training pipeline (metrics in MLflow, an MLflow model) and the
+deployment (the model registered, an endpoint with key auth, the seed's score.py answering)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -68,5 +70,17 @@ def test_seed_workflow_from_warehouse_to_model(home: Path, tmp_path: Path) -> No
         assert list(test.columns) == ["Age", "Income", "CreditScore", "AccountBalance", "target"]
         predictions = mlflow.pyfunc.load_model(str(model_dir)).predict(test.drop(columns=["target"]))
         assert len(predictions) == test_rows
+
+        shutil.rmtree(example / "model", ignore_errors=True)  # left by a quickstart in this checkout
+        shutil.copytree(model_dir, example / "model")  # deploy_model.py registers ./model
+        assert "Model deployed successfully to endpoint: customer-churn-endpoint" in _run(example, "deploy_model.py")
+        sample = test.drop(columns=["target"]).head(5).values.tolist()
+        with MLClient(path=layout.root) as ml_client:
+            answer = ml_client.online_endpoints.invoke("customer-churn-endpoint", body=json.dumps({"data": sample}))
+            registered = ml_client.models.get("customer-churn-model")
+        scored = json.loads(json.loads(answer))  # the seed's run() returns json.dumps(...), which Azure ML encodes again
+        assert scored["predictions"] == predictions[:5].tolist()
+        assert len(scored["probabilities"]) == 5
+        assert registered.type == "mlflow_model" and registered.version == "1"
     finally:
         stop_server(layout)
