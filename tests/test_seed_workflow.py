@@ -78,7 +78,9 @@ def test_seed_workflow_from_warehouse_to_model(home: Path, tmp_path: Path) -> No
         with MLClient(path=layout.root) as ml_client:
             answer = ml_client.online_endpoints.invoke("customer-churn-endpoint", body=json.dumps({"data": sample}))
             registered = ml_client.models.get("customer-churn-model")
-        scored = json.loads(json.loads(answer))  # the seed's run() returns json.dumps(...), which Azure ML encodes again
+        scored = json.loads(
+            json.loads(answer)
+        )  # the seed's run() returns json.dumps(...), which Azure ML encodes again
         assert scored["predictions"] == predictions[:5].tolist()
         assert len(scored["probabilities"]) == 5
         assert registered.type == "mlflow_model" and registered.version == "1"
