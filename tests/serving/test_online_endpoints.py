@@ -25,6 +25,7 @@ from sklearn.linear_model import LinearRegression
 from lakebox import BadRequestError, ConflictError, MLClient
 from lakebox.entities import CodeConfiguration, ManagedOnlineDeployment, ManagedOnlineEndpoint, Model
 from lakebox.errors import DeploymentFailedError
+from lakebox.security.actions import ENDPOINT_SCORE
 from lakebox.serving.process import GatewayClient
 from tests.conftest import RunningWorkspace
 
@@ -129,6 +130,16 @@ def test_key_auth_and_regeneration(client: MLClient, mlflow_endpoint: str) -> No
     _, fresh = _scoring(client, mlflow_endpoint)
     assert fresh != primary
     assert httpx.post(uri, json=body, headers={"Authorization": f"Bearer {fresh}"}).status_code == 200
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # the server collects the gateway's refusals every 2 s
+        refused = client.audit.list(action=ENDPOINT_SCORE, outcome="denied")
+        refused = [e for e in refused if e.target.endswith("/onlineEndpoints/exact-ep")]
+        if sum(int(e.details["count"]) for e in refused) >= 3:
+            break
+        time.sleep(0.5)
+    assert sum(int(e.details["count"]) for e in refused) >= 3, refused
+    assert refused[0].status_code == 401 and refused[0].details["client"] == "127.0.0.1"
+    assert fresh not in str([e.model_dump() for e in refused]) and primary not in str(refused)
 
 
 def test_input_formats_and_signature_errors(client: MLClient, mlflow_endpoint: str) -> None:

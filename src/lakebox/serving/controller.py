@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from lakebox.compute.sizes import vm_size
-from lakebox.entities import Principal
+from lakebox.entities import AuditOutcome, Principal
 from lakebox.entities.endpoint import (
     EndpointAuthKeys,
     EndpointAuthToken,
@@ -33,6 +33,7 @@ from lakebox.environments.spec import resolve_environment
 from lakebox.errors import BadRequestError, ConflictError, LakeboxError, NotFoundError, ValidationError
 from lakebox.jobs import code, process
 from lakebox.models.registry import ModelRegistry
+from lakebox.security import actions
 from lakebox.security.tokens import sign_scoped_token
 from lakebox.server.process import log_tail
 from lakebox.serving.pool import REQUEST_LOG
@@ -45,6 +46,7 @@ from lakebox.workspace.layout import WorkspaceLayout
 
 _logger = logging.getLogger(__name__)
 TOKEN_LIFETIME_SECONDS = 3600
+DENIAL_AUDIT_SECONDS = 2.0
 _READY_POLL_SECONDS = 0.1
 _MAX_MIRROR_PERCENT = 50
 _PROVISIONING = ("Creating", "Updating")
@@ -58,7 +60,9 @@ class EndpointController:
         self._lock = threading.RLock()
 
     def resume(self) -> None:
-        """After a control-plane start: serve what is stored, and fail provisioning the last server left half-done."""
+        """After a control-plane start: serve what is stored, fail provisioning the last server left
+        half-done, and start collecting the gateway's refused requests into the audit log."""
+        threading.Thread(target=self._audit_denials_forever, name="gateway-denials", daemon=True).start()
         for record in self._stores.endpoints.deployments():
             if record.deployment.provisioning_state in _PROVISIONING:
                 self._set_state(record, "Failed", "the server stopped while the deployment was being provisioned")
@@ -369,6 +373,30 @@ class EndpointController:
             self._stores.endpoints.put_deployment(current)
 
     # The gateway
+
+    def _audit_denials_forever(self) -> None:
+        while True:
+            time.sleep(DENIAL_AUDIT_SECONDS)
+            try:
+                self.audit_denials()
+            except Exception:
+                _logger.exception("could not collect refused scoring requests from the gateway")
+
+    def audit_denials(self) -> None:
+        """One audit entry per endpoint, client and status for the scoring requests the gateway refused
+        (bad or missing key or token: 401; locked out: 429) since the last collection."""
+        if not self._gateway.running():
+            return
+        for denial in self._gateway.take_denials():
+            self._stores.audit.append(
+                principal_id=None,
+                principal_name="anonymous",
+                action=actions.ENDPOINT_SCORE,
+                target=f"{self._stores.workspaces.get().resource_id}/onlineEndpoints/{denial['endpoint']}",
+                outcome=AuditOutcome.DENIED,
+                status_code=int(denial["status"]),
+                details={"client": denial["client"], "count": denial["count"], "source": "inference gateway"},
+            )
 
     def _push(self) -> None:
         """Give the gateway the whole serving state (it starts when the first endpoint exists)."""

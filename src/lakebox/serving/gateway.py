@@ -10,6 +10,7 @@ serves it again when it restarts, so endpoints keep answering while the control 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import hashlib
 import hmac
@@ -32,6 +33,7 @@ from lakebox.serving.state import DeploymentStatus, EndpointRoute, ServingState
 from lakebox.workspace.layout import write_private
 
 ADMIN_HEADER = "x-lakebox-admin-key"
+MAX_DENIAL_KEYS = 10_000
 DEPLOYMENT_HEADER = "azureml-model-deployment"
 _LATENCY_BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 _BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
@@ -74,6 +76,7 @@ class Gateway:
         self.starting: dict[tuple[str, str], DeploymentPool] = {}
         self.failed: dict[tuple[str, str], DeploymentStatus] = {}
         self.metrics = Metrics()
+        self.denials: collections.Counter[tuple[str, str, int]] = collections.Counter()
         self._tasks: set[asyncio.Task[None]] = set()
 
     # State
@@ -196,14 +199,25 @@ class Gateway:
     def _authenticate(self, request: Request, route: EndpointRoute) -> Response | None:
         client = request.client.host if request.client else "unknown"
         if (wait := self._limiter.retry_after(client)) > 0:
+            self._deny(route.name, client, 429)
             return _error(429, "too many failed authentication attempts", {"Retry-After": str(max(1, round(wait)))})
         scheme, _, credential = request.headers.get("authorization", "").partition(" ")
         credential = credential.strip()
         if scheme.lower() == "bearer" and credential and self._valid(route, credential):
             return None
         self._limiter.record_failure(client)
+        self._deny(route.name, client, 401)
         what = "an endpoint key" if route.auth_mode == "key" else "an aml_token from get_keys"
         return _error(401, f"this endpoint needs 'Authorization: Bearer <{what}>'", {"WWW-Authenticate": "Bearer"})
+
+    def _deny(self, endpoint: str, client: str, status: int) -> None:
+        """Count a refused request for the control plane's audit log (bounded while nobody collects)."""
+        if len(self.denials) < MAX_DENIAL_KEYS or (endpoint, client, status) in self.denials:
+            self.denials[(endpoint, client, status)] += 1
+
+    def take_denials(self) -> list[dict[str, object]]:
+        taken, self.denials = self.denials, collections.Counter()
+        return [{"endpoint": e, "client": c, "status": s, "count": n} for (e, c, s), n in taken.items()]
 
     def _valid(self, route: EndpointRoute, credential: str) -> bool:
         if route.auth_mode == "key":
@@ -245,6 +259,11 @@ def create_app(gateway: Gateway, workspace_id: str) -> Starlette:
         report = {e: {d: s.model_dump() for d, s in deps.items()} for e, deps in gateway.status().items()}
         return JSONResponse(report)
 
+    async def take_denials(request: Request) -> Response:
+        if not gateway.admin(request):
+            return _error(401, "the admin key is missing or wrong")
+        return JSONResponse(gateway.take_denials())
+
     async def swagger(request: Request) -> Response:
         name = request.path_params["endpoint"]
         route = gateway.state.endpoints.get(name) if gateway.state else None
@@ -262,6 +281,7 @@ def create_app(gateway: Gateway, workspace_id: str) -> Starlette:
         Route("/metrics", metrics),
         Route("/_lakebox/state", put_state, methods=["PUT"]),
         Route("/_lakebox/status", get_status),
+        Route("/_lakebox/denials", take_denials, methods=["POST"]),
         Route("/endpoints/{endpoint}/score", gateway.score, methods=["POST"]),
         Route("/endpoints/{endpoint}/swagger.json", swagger),
     ]

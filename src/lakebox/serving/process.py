@@ -15,6 +15,7 @@ import signal
 import sys
 import time
 from datetime import datetime
+from typing import Any
 
 import httpx
 from pydantic import BaseModel
@@ -171,8 +172,16 @@ class GatewayClient:
     def record(self) -> GatewayRecord:
         return ensure_gateway(self._layout)
 
+    def running(self) -> bool:
+        return running_gateway(self._layout) is not None
+
     def push(self, state: ServingState) -> None:
         self._request("PUT", "/_lakebox/state", content=state.model_dump_json())
+
+    def take_denials(self) -> list[dict[str, Any]]:
+        """Refused scoring requests since the last call, by endpoint, client and status (with a count)."""
+        denials: list[dict[str, Any]] = self._request("POST", "/_lakebox/denials").json()
+        return denials
 
     def status(self) -> dict[str, dict[str, DeploymentStatus]]:
         report = self._request("GET", "/_lakebox/status").json()
