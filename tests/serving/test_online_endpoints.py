@@ -65,10 +65,14 @@ def models(client: MLClient, tmp_path_factory: pytest.TempPathFactory) -> tuple[
     return registered[0], registered[1]
 
 
+SEEN_SECRETS: list[str] = []  # every key and token the tests saw, searched for everywhere at the end
+
+
 def _scoring(client: MLClient, endpoint: str) -> tuple[str, str]:
     details = client.online_endpoints.get(endpoint)
     keys = client.online_endpoints.get_keys(endpoint)
     assert details.scoring_uri is not None
+    SEEN_SECRETS.extend([keys.primary_key, keys.secondary_key])  # type: ignore[union-attr]
     return details.scoring_uri, keys.primary_key  # type: ignore[union-attr]
 
 
@@ -201,6 +205,7 @@ def test_custom_score_py(client: MLClient, models: tuple[Model, Model], tmp_path
     uri = client.online_endpoints.get("script-ep").scoring_uri
     assert uri is not None
     token = client.online_endpoints.get_keys("script-ep").access_token  # type: ignore[union-attr]
+    SEEN_SECRETS.append(token)
     assert httpx.post(uri, json={"data": [[0, 0]]}, headers={"Authorization": f"Bearer {token}"}).status_code == 200
     assert httpx.post(uri, json={"data": [[0, 0]]}, headers={"Authorization": f"Bearer {token}x"}).status_code == 401
 
@@ -389,3 +394,18 @@ def test_a_hung_worker_fails_its_liveness_probe_and_is_replaced(
     client.online_endpoints.begin_create_or_update(ManagedOnlineEndpoint(name="live-ep", traffic={"blue": 100}))
     answer = client.online_endpoints.invoke("live-ep", body=json.dumps({"input_data": [[1.0, 1.0]]}))
     assert json.loads(answer) == pytest.approx([3.0])
+
+
+def test_zz_no_key_or_token_appears_in_logs_state_or_listings(shared_workspace: RunningWorkspace) -> None:
+    """Runs last in this file: every endpoint key and token the tests saw is searched for everywhere."""
+    assert len(SEEN_SECRETS) >= 5
+    layout = shared_workspace.layout
+    with shared_workspace.http() as owner:
+        endpoints = owner.get("/api/v1/onlineEndpoints").json()
+        listings = [owner.get("/api/v1/audit", params={"limit": 1000}).text, str(endpoints)]
+        listings += [owner.get(f"/api/v1/onlineEndpoints/{e['name']}/deployments").text for e in endpoints]
+    files = [layout.server_log_file, layout.gateway_log_file, layout.gateway_state_file]
+    files += [path for path in layout.serving_dir.rglob("*.log") if path.is_file()]
+    exposed = "\n".join(listings + [path.read_text(errors="replace") for path in files])
+    for secret in set(SEEN_SECRETS):
+        assert secret not in exposed
