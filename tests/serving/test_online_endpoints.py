@@ -396,6 +396,38 @@ def test_a_hung_worker_fails_its_liveness_probe_and_is_replaced(
     assert json.loads(answer) == pytest.approx([3.0])
 
 
+def test_versions_from_a_job_output_and_a_run_record_their_lineage(client: MLClient, tmp_path: Path) -> None:
+    from lakebox import command
+    from lakebox.entities import Output
+
+    code = tmp_path / "src"
+    code.mkdir()
+    (code / "train.py").write_text(
+        textwrap.dedent(
+            """
+            import mlflow
+            from sklearn.dummy import DummyRegressor
+            with mlflow.start_run():
+                mlflow.sklearn.log_model(DummyRegressor().fit([[0.0], [1.0]], [2.0, 2.0]), name="model")
+            """
+        )
+    )
+    job = command(code=code, command="python train.py", outputs={"model": Output(type="mlflow_model")})
+    job_name = client.jobs.stream(client.jobs.create_or_update(job).name).name
+    run_id = client.jobs.get(job_name).mlflow_run_id
+    from_job = client.models.create_or_update(
+        Model(path=f"azureml://jobs/{job_name}/outputs/model", name="lineage", type="mlflow_model")
+    )
+    from_run = client.models.create_or_update(Model(path=f"runs:/{run_id}/model", name="lineage", type="mlflow_model"))
+    assert (from_job.job_name, from_job.run_id) == (job_name, run_id)
+    assert (from_run.job_name, from_run.run_id) == (job_name, run_id)
+    assert int(from_run.version or 0) == int(from_job.version or 0) + 1
+    with pytest.raises(Exception, match="no artifact or logged model"):
+        client.models.create_or_update(Model(path=f"runs:/{run_id}/nothing", name="lineage"))
+    with pytest.raises(Exception, match="no output"):
+        client.models.create_or_update(Model(path=f"azureml://jobs/{job_name}/outputs/nope", name="lineage"))
+
+
 def test_zz_no_key_or_token_appears_in_logs_state_or_listings(shared_workspace: RunningWorkspace) -> None:
     """Runs last in this file: every endpoint key and token the tests saw is searched for everywhere."""
     assert len(SEEN_SECRETS) >= 5

@@ -174,7 +174,8 @@ class Gateway:
         elapsed = time.perf_counter() - started
         self.metrics.observe(name, deployment, status, elapsed)
         pool.log_request(status, elapsed)
-        return Response(payload, status, media_type="application/json", headers={DEPLOYMENT_HEADER: deployment})
+        headers = {DEPLOYMENT_HEADER: deployment} | ({"Retry-After": "1"} if status == 429 else {})
+        return Response(payload, status, media_type="application/json", headers=headers)
 
     def _mirror(self, route: EndpointRoute, body: bytes) -> None:
         """Send a copy to the mirror deployment, at its share; its answer is dropped."""
