@@ -428,6 +428,32 @@ def test_versions_from_a_job_output_and_a_run_record_their_lineage(client: MLCli
         client.models.create_or_update(Model(path=f"azureml://jobs/{job_name}/outputs/nope", name="lineage"))
 
 
+@pytest.mark.parametrize("library", ["lightgbm", "xgboost"])
+def test_lightgbm_and_xgboost_models_are_compiled_too(client: MLClient, tmp_path: Path, library: str) -> None:
+    frame = pd.DataFrame({"a": np.linspace(0, 10, 300), "b": np.sin(np.linspace(0, 20, 300))})
+    labels = (frame.a / 10 + frame.b > 0.5).astype(int)
+    if library == "lightgbm":
+        import lightgbm
+
+        model = lightgbm.LGBMClassifier(n_estimators=30, verbose=-1).fit(frame, labels)
+        mlflow.lightgbm.save_model(model, tmp_path / "m", input_example=frame.iloc[:100])
+    else:
+        import xgboost
+
+        model = xgboost.XGBClassifier(n_estimators=30).fit(frame, labels)
+        mlflow.xgboost.save_model(model, tmp_path / "m", input_example=frame.iloc[:100])
+    registered = client.models.create_or_update(Model(path=str(tmp_path / "m"), name=library, type="mlflow_model"))
+    endpoint = f"{library}-ep"
+    client.online_endpoints.begin_create_or_update(ManagedOnlineEndpoint(name=endpoint)).result()
+    deployed = _deploy(client, endpoint, "blue", registered)
+    assert deployed.predictor is not None and deployed.predictor.startswith("onnxruntime"), deployed.predictor
+    uri, key = _scoring(client, endpoint)
+    rows = frame.sample(50, random_state=2)
+    body = {"input_data": {"columns": ["a", "b"], "data": rows.values.tolist()}}
+    answer = httpx.post(uri, json=body, headers={"Authorization": f"Bearer {key}", DEPLOYMENT: "blue"})
+    assert answer.json() == model.predict(rows).tolist()
+
+
 def test_zz_no_key_or_token_appears_in_logs_state_or_listings(shared_workspace: RunningWorkspace) -> None:
     """Runs last in this file: every endpoint key and token the tests saw is searched for everywhere."""
     assert len(SEEN_SECRETS) >= 5

@@ -113,9 +113,10 @@ class MlflowScorer:
     its own (plain lists, no DataFrame per request), the valid ones are scored in one ``predict`` call
     per column layout, and each gets exactly its own rows back.
 
-    A scikit-learn model whose signature names its columns is called directly (the signature checks
-    are done here), which saves MLflow's per-call schema enforcement, and is compiled to ONNX when that
-    verifies (see ``_compile``); any other flavor goes through ``pyfunc.predict``."""
+    A scikit-learn, LightGBM or XGBoost model (of scikit-learn's API) whose signature names its columns
+    is called directly (the signature checks are done here), which saves MLflow's per-call schema
+    enforcement, and is compiled to ONNX when that verifies (see ``_compile``); anything else goes
+    through ``pyfunc.predict``."""
 
     def __init__(self, model_dir: Path, compile_model: bool = True) -> None:
         import mlflow.pyfunc
@@ -132,13 +133,14 @@ class MlflowScorer:
         self._casts = {name: _NUMPY_TYPES[kind] for name, kind in self._kinds.items() if kind in _NUMPY_TYPES}
         self._numeric = bool(self._names) and len(self._casts) == len(self._names) == len(self._required)
         pyfunc = self._model.metadata.flavors.get("python_function", {})
-        direct = pyfunc.get("loader_module") == "mlflow.sklearn" and pyfunc.get("predict_fn", "predict") == "predict"
-        self._sklearn: Any = self._model.get_raw_model() if direct and self._names else None
+        direct = pyfunc.get("loader_module") in _DIRECT_FLAVORS and pyfunc.get("predict_fn", "predict") == "predict"
+        raw = self._model.get_raw_model() if direct and self._names else None
+        self._estimator: Any = raw if hasattr(raw, "get_params") else None  # scikit-learn's API, not a Booster
         self._compiled: Any = None
         self.predictor = "mlflow pyfunc"
-        if self._sklearn is not None:
+        if self._estimator is not None:
             warnings.filterwarnings("ignore", message="X does not have valid feature names")
-            self.predictor = "scikit-learn (native)"
+            self.predictor = f"{_library(self._estimator)} (native)"
             if compile_model:
                 self._compiled, self.predictor = self._compile()
             else:
@@ -149,7 +151,8 @@ class MlflowScorer:
         model's input example: labels exactly, numbers within rtol 1e-4 (ONNX computes in float32)."""
         import numpy as np
 
-        native = "scikit-learn (native): "
+        model = self._estimator
+        native = f"{_library(model)} (native): "
         if not self._numeric:
             return None, native + "only signatures of required numeric columns are compiled"
         sample = self._model.input_example
@@ -157,25 +160,26 @@ class MlflowScorer:
             return None, native + "the model has no input example to verify a compiled form against"
         try:
             import onnxruntime
-            from skl2onnx import to_onnx
         except ImportError:
-            return None, native + "skl2onnx and onnxruntime are not in the deployment's environment"
-        model = self._sklearn
+            return None, native + "onnxruntime is not in the deployment's environment"
         features = sample[self._names].to_numpy(dtype=np.float32)
         classifier = hasattr(model, "classes_")
         try:
-            onnx_model = to_onnx(model, features[:1], options={id(model): {"zipmap": False}} if classifier else None)
+            onnx_model = _to_onnx(model, features, classifier)
+        except ImportError as exc:
+            return None, native + f"the converter is not in the deployment's environment ({exc.name})"
         except Exception as exc:
-            return None, native + f"skl2onnx cannot convert {type(model).__name__}: {exc}"
+            return None, native + f"cannot convert {type(model).__name__} to ONNX: {exc}"
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = options.inter_op_num_threads = 1
+        options.log_severity_level = 3  # its shape warnings about batch sizes are noise
         session = onnxruntime.InferenceSession(onnx_model.SerializeToString(), options, ["CPUExecutionProvider"])
         input_name = session.get_inputs()[0].name
 
         def predict(matrix: Any) -> Any:
-            return session.run(None, {input_name: matrix})[0]
+            return session.run(None, {input_name: matrix})[0].reshape(-1)
 
-        expected, got = np.asarray(model.predict(sample[self._names])), np.asarray(predict(features)).reshape(-1)
+        expected, got = np.asarray(model.predict(sample[self._names])), predict(features)
         same = expected.tolist() == got.tolist() if classifier else np.allclose(expected, got, rtol=1e-4, atol=1e-6)
         if not same:
             return None, native + f"the compiled model's answers differ on the {len(sample)}-row input example"
@@ -225,13 +229,13 @@ class MlflowScorer:
     def _call(self, rows: list[list[Any]], columns: list[str] | None) -> Any:
         if self._compiled is not None:  # all-numeric: straight to a float32 matrix, no DataFrame
             return self._compiled(self._matrix(rows, columns, self._np.float32))
-        if self._sklearn is not None and self._numeric:  # one float64 block, cast only where the signature says
+        if self._estimator is not None and self._numeric:  # one float64 block, cast only where the signature says
             frame = self._pd.DataFrame(self._matrix(rows, columns, self._np.float64), columns=self._names, copy=False)
             casts = {name: kind for name, kind in self._casts.items() if kind != "float64"}
-            return self._sklearn.predict(frame.astype(casts) if casts else frame)
+            return self._estimator.predict(frame.astype(casts) if casts else frame)
         frame = self._frame(rows, columns)
-        if self._sklearn is not None:
-            return self._sklearn.predict(frame[self._names])
+        if self._estimator is not None:
+            return self._estimator.predict(frame[self._names])
         return self._model.predict(frame)
 
     def _check(self, table: Table) -> Table:
@@ -301,6 +305,35 @@ def _split_table(value: Any, azure: bool) -> Table:
     if not table.rows:
         raise InputError("the request has no rows to score")
     return table
+
+
+_DIRECT_FLAVORS = ("mlflow.sklearn", "mlflow.lightgbm", "mlflow.xgboost")
+
+
+def _library(model: Any) -> str:
+    return {"sklearn": "scikit-learn"}.get(type(model).__module__.split(".")[0], type(model).__module__.split(".")[0])
+
+
+def _to_onnx(model: Any, features: Any, classifier: bool) -> Any:
+    """ONNX for a scikit-learn (skl2onnx), LightGBM or XGBoost (onnxmltools) model of scikit-learn's API."""
+    library = type(model).__module__.split(".")[0]
+    if library == "sklearn":
+        from skl2onnx import to_onnx
+
+        return to_onnx(model, features[:1], options={id(model): {"zipmap": False}} if classifier else None)
+    from onnxmltools import convert_lightgbm, convert_xgboost
+    from onnxmltools.convert.common.data_types import FloatTensorType
+
+    inputs = [("X", FloatTensorType([None, features.shape[1]]))]
+    if library == "lightgbm":
+        return convert_lightgbm(model, initial_types=inputs, **({"zipmap": False} if classifier else {}))
+    if library == "xgboost":
+        import copy
+
+        unnamed = copy.deepcopy(model)  # its converter reads features only by position (f0, f1, ...)
+        unnamed.get_booster().feature_names = None
+        return convert_xgboost(unnamed, initial_types=inputs)
+    raise ValueError(f"no ONNX converter for {library} models")
 
 
 _NUMPY_TYPES = {"double": "float64", "float": "float32", "long": "int64", "integer": "int32"}
