@@ -454,6 +454,39 @@ def test_lightgbm_and_xgboost_models_are_compiled_too(client: MLClient, tmp_path
     assert answer.json() == model.predict(rows).tolist()
 
 
+def test_deployment_workers_run_as_the_managed_identity_until_deleted(
+    client: MLClient, models: tuple[Model, Model], shared_workspace: RunningWorkspace, tmp_path: Path
+) -> None:
+    code = tmp_path / "identity"
+    code.mkdir()
+    (code / "score.py").write_text(
+        textwrap.dedent(
+            """
+            from lakebox import MLClient
+            from lakebox.identity import DefaultAzureCredential
+
+            def init():
+                pass
+
+            def run(raw_data):
+                token = DefaultAzureCredential().get_token("https://ml.azure.com/.default").token
+                with MLClient() as client:  # LAKEBOX_ENDPOINT: the server, as the managed identity
+                    return {"token": token, "models": len(client.models.list())}
+            """
+        )
+    )
+    client.online_endpoints.begin_create_or_update(ManagedOnlineEndpoint(name="msi-ep")).result()
+    code_configuration = CodeConfiguration(code=str(code), scoring_script="score.py")
+    _deploy(client, "msi-ep", "worker", models[0], code_configuration=code_configuration)
+    answer = json.loads(client.online_endpoints.invoke("msi-ep", body="{}", deployment_name="worker"))
+    SEEN_SECRETS.append(answer["token"])
+    assert answer["models"] >= 1
+    with shared_workspace.http(answer["token"]) as worker:
+        assert worker.get("/api/v1/workspace").status_code == 200
+        client.online_deployments.begin_delete("worker", "msi-ep")
+        assert worker.get("/api/v1/workspace").status_code == 401  # its identity ended with it
+
+
 def test_zz_no_key_or_token_appears_in_logs_state_or_listings(shared_workspace: RunningWorkspace) -> None:
     """Runs last in this file: every endpoint key and token the tests saw is searched for everywhere."""
     assert len(SEEN_SECRETS) >= 5

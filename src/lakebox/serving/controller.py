@@ -10,6 +10,7 @@ deployment is ``Failed`` with the workers' log tail.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -30,12 +31,20 @@ from lakebox.entities.endpoint import (
 from lakebox.entities.model import Model
 from lakebox.environments.builder import ensure_built
 from lakebox.environments.spec import resolve_environment
-from lakebox.errors import BadRequestError, ConflictError, LakeboxError, NotFoundError, ValidationError
+from lakebox.errors import (
+    BadRequestError,
+    ConflictError,
+    LakeboxError,
+    NotFoundError,
+    UnavailableError,
+    ValidationError,
+)
 from lakebox.jobs import code, process
 from lakebox.models.registry import ModelRegistry
 from lakebox.security import actions
+from lakebox.security.bootstrap import SYSTEM_IDENTITY_NAME
 from lakebox.security.tokens import sign_scoped_token
-from lakebox.server.process import log_tail
+from lakebox.server.process import log_tail, read_record
 from lakebox.serving.pool import REQUEST_LOG
 from lakebox.serving.process import GatewayClient
 from lakebox.serving.state import EndpointRoute, ServingState, WorkerSpec
@@ -105,8 +114,11 @@ class EndpointController:
 
     def delete_endpoint(self, name: str) -> None:
         with self._lock:
+            runtimes = [r.runtime for r in self._stores.endpoints.deployments(name) if r.runtime is not None]
             self._stores.endpoints.delete(name)
             self._push()
+        for runtime in runtimes:
+            self._revoke(runtime)
 
     def keys(self, name: str) -> EndpointAuthKeys:
         if self._stores.endpoints.get(name).auth_mode != "key":
@@ -235,6 +247,8 @@ class EndpointController:
                 )
             self._stores.endpoints.delete_deployment(endpoint, name)
             self._push()
+        if record.runtime is not None:
+            self._revoke(record.runtime)
 
     def logs(self, endpoint: str, name: str, lines: int, container_type: str | None) -> str:
         record = self._stores.endpoints.deployment(endpoint, name)
@@ -266,7 +280,7 @@ class EndpointController:
         previous = record.runtime
         try:
             with open(folder / "provisioning.log", "a") as log:
-                runtime = self._prepare(record.deployment, model, folder, log.write)
+                runtime = self._prepare(record.deployment, model, folder, log.write, previous)
             with self._lock:
                 record = self._stores.endpoints.deployment(record.deployment.endpoint_name, record.deployment.name)
                 record.runtime = runtime
@@ -274,6 +288,8 @@ class EndpointController:
                 self._push()
             predictor = self._wait_ready(record, runtime)
             self._set_state(record, "Succeeded", None, predictor)
+            if previous is not None and previous.generation != runtime.generation:
+                self._revoke(previous)  # the old workers are drained: their identity ends
         except LakeboxError as exc:
             self._fail(record, previous, exc.message)
         except Exception as exc:
@@ -282,7 +298,9 @@ class EndpointController:
                 record, previous, f"internal error while provisioning ({type(exc).__name__}); see the server log"
             )
 
-    def _prepare(self, deployment: ManagedOnlineDeployment, model: Model, folder: Path, log) -> WorkerSpec:  # type: ignore[no-untyped-def]
+    def _prepare(  # type: ignore[no-untyped-def]
+        self, deployment: ManagedOnlineDeployment, model: Model, folder: Path, log, previous: WorkerSpec | None
+    ) -> WorkerSpec:
         """Build the environment and lay out code and model as Azure ML does; returns the worker spec."""
         environment = deployment.environment if not isinstance(deployment.environment, str) else None
         label, env_spec = resolve_environment(environment)
@@ -297,6 +315,9 @@ class EndpointController:
             "model": model.id,
         }
         generation = hashlib.sha256(json.dumps(fingerprint, sort_keys=True).encode()).hexdigest()[:12]
+        if previous is not None and previous.generation == generation:
+            log(f"{utcnow().isoformat()} generation {generation} is already serving; nothing to change\n")
+            return previous
         runtime = folder / generation
         workdir = runtime / "code"
         if not workdir.exists():
@@ -316,10 +337,12 @@ class EndpointController:
             "AZUREML_ENTRY_SCRIPT": script or "",
             "PYTHONUNBUFFERED": "1",
         }
-        environ = process.job_environment(deployment.environment_variables, serving, python, size)
+        grant_id, identity = self._managed_identity(f"deployment {deployment.endpoint_name}/{deployment.name}")
+        environ = process.job_environment(deployment.environment_variables, serving | identity, python, size)
         log(f"{utcnow().isoformat()} generation {generation}: {deployment.instance_count} instance(s) of {label}\n")
         return WorkerSpec(
             generation=generation,
+            grant_id=grant_id,
             mode="script" if script else "mlflow",
             python=str(python),
             workdir=str(workdir),
@@ -350,6 +373,28 @@ class EndpointController:
             time.sleep(_READY_POLL_SECONDS)
         raise ValidationError(f"the deployment's workers were not ready within {runtime.readiness_timeout_s:.0f}s")
 
+    def _managed_identity(self, purpose: str) -> tuple[str, dict[str, str]]:
+        """A grant of the workspace's system-assigned identity for a deployment's workers, and the
+        variables through which ``DefaultAzureCredential`` inside them finds it."""
+        server = read_record(self._layout)
+        if server is None:
+            raise UnavailableError("the server's record is missing; restart the server")
+        identity = self._stores.identities.get_by_name(SYSTEM_IDENTITY_NAME)
+        grant_id, header = self._stores.identities.grant_process_identity(identity.id, purpose)
+        variables = {
+            "IDENTITY_ENDPOINT": f"{server.url}/msi/token",
+            "IDENTITY_HEADER": header,
+            "LAKEBOX_ENDPOINT": server.url,  # MLClient() in score.py calls the server as the managed identity
+        }
+        if server.tls_cert:
+            variables["SSL_CERT_FILE"] = str(server.tls_cert)
+        return grant_id, variables
+
+    def _revoke(self, runtime: WorkerSpec) -> None:
+        if runtime.grant_id:
+            with contextlib.suppress(NotFoundError):
+                self._stores.identities.revoke_grant(runtime.grant_id)
+
     def _fail(self, record: DeploymentRecord, previous: WorkerSpec | None, reason: str) -> None:
         """Serve the previous generation again (if any) and record why this one failed."""
         with self._lock:
@@ -357,6 +402,8 @@ class EndpointController:
                 current = self._stores.endpoints.deployment(record.deployment.endpoint_name, record.deployment.name)
             except NotFoundError:
                 return  # deleted meanwhile
+            if current.runtime is not None and current.runtime != previous:
+                self._revoke(current.runtime)
             current.runtime = previous
             self._stores.endpoints.put_deployment(current)
             self._push()

@@ -17,6 +17,7 @@ class WorkerSpec(BaseModel):
     """One generation of a deployment's workers; a new ``generation`` means start new workers, then drain the old."""
 
     generation: str
+    grant_id: str | None = None  # the managed identity grant its workers hold
     mode: WorkerMode
     python: str
     workdir: str
