@@ -94,6 +94,8 @@ class Gateway:
         wanted = {(e, d): spec for e, route in state.endpoints.items() for d, spec in route.deployments.items()}
         for key in [k for k in self.pools if k not in wanted]:
             self._background(self.pools.pop(key).stop())
+        for key in [k for k in self.starting if k not in wanted]:
+            del self.starting[key]  # its bring-up sees it is no longer wanted and stops it
         for key, spec in wanted.items():
             current, starting = self.pools.get(key), self.starting.get(key)
             if current is not None and current.spec.generation == spec.generation:
@@ -113,8 +115,10 @@ class Gateway:
 
     async def _bring_up(self, key: tuple[str, str], pool: DeploymentPool) -> None:
         ready = await pool.start()
-        if self.starting.get(key) is pool:
-            del self.starting[key]
+        if self.starting.get(key) is not pool:  # deleted, or superseded by a newer generation meanwhile
+            await pool.stop()
+            return
+        del self.starting[key]
         if not ready:
             self.failed[key] = pool.status()
             return
