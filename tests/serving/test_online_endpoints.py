@@ -109,6 +109,12 @@ def test_registry_versions_archive_and_download(client: MLClient, models: tuple[
         client.models.create_or_update(Model(path=str(tmp_path), name="not-mlflow", type="mlflow_model"))
 
 
+def test_an_upload_id_cannot_reach_outside_the_uploads(shared_workspace: RunningWorkspace) -> None:
+    with shared_workspace.http() as owner:
+        escape = owner.post("/api/v1/models", json={"name": "etc", "upload_id": "../../../../../../etc"})
+    assert escape.status_code == 422 and "code snapshot id" in escape.text
+
+
 def test_registry_is_mlflow_s(
     client: MLClient, models: tuple[Model, Model], shared_workspace: RunningWorkspace
 ) -> None:

@@ -6,6 +6,7 @@ import fnmatch
 import hashlib
 import io
 import os
+import re
 import shutil
 import tarfile
 import tempfile
@@ -14,6 +15,7 @@ from pathlib import Path
 from lakebox.errors import NotFoundError, ValidationError
 
 MAX_SNAPSHOT_BYTES = 200 * 2**20
+_CODE_ID = re.compile(r"[0-9a-f]{64}")
 _ALWAYS_IGNORED = [".git", "__pycache__", "*.pyc", ".venv", ".ipynb_checkpoints"]
 
 
@@ -91,6 +93,8 @@ def unpack(data: bytes, target: Path) -> None:
 
 
 def snapshot(code_dir: Path, code_id: str) -> Path:
+    if not _CODE_ID.fullmatch(code_id):
+        raise ValidationError(f"{code_id!r} is not a code snapshot id (the SHA-256 the upload returned)")
     folder = code_dir / code_id
     if not folder.is_dir():
         raise NotFoundError(f"code snapshot {code_id} not found; upload it first")
