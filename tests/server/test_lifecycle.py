@@ -14,7 +14,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from lakebox.cli.main import main as lakebox
-from lakebox.server.process import pid_alive, read_record, server_status
+from lakebox.server.process import pid_alive, read_record, server_status, start_server, stop_server
 from lakebox.workspace.layout import WorkspaceLayout
 from tests.conftest import RunningWorkspace
 
@@ -105,6 +105,23 @@ def test_port_in_use_is_a_clear_error(fresh_workspace: WorkspaceLayout, capsys: 
     err = capsys.readouterr().err
     assert f"cannot listen on 127.0.0.1:{port}" in err
     assert "Traceback" not in err.split("\n")[0]
+
+
+def test_a_restarted_server_keeps_its_port_and_takes_another_when_it_is_taken(
+    fresh_workspace: WorkspaceLayout,
+) -> None:
+    import socket
+
+    first, _ = start_server(fresh_workspace)
+    stop_server(fresh_workspace)
+    again, _ = start_server(fresh_workspace)
+    assert again.port == first.port  # URLs handed out before (scoring, identity endpoints) stay valid
+    stop_server(fresh_workspace)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", first.port))
+        taken.listen()
+        moved, _ = start_server(fresh_workspace)
+    assert moved.port != first.port
 
 
 def test_stale_record_is_not_trusted(fresh_workspace: WorkspaceLayout, tmp_path: Path) -> None:

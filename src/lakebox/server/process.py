@@ -8,6 +8,7 @@ with this workspace's id.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -208,7 +209,7 @@ def run_server(layout: WorkspaceLayout, listen: Listen | None = None) -> None:
         host = listen.host
         app = create_app(context, allowed_hosts=None if is_loopback(host) else [host, f"{host}:*"])
         tls = listen.tls(layout)
-        sock = bind_socket(host, listen.port)
+        sock = bind_preferred(host, listen.port, layout.private_dir / "server.port")
         bound_port = sock.getsockname()[1]
         record = ServerRecord(
             pid=os.getpid(),
@@ -247,6 +248,24 @@ def _resume_endpoints(context: ServerContext) -> None:
         context.endpoints.resume()
     except Exception:
         logging.getLogger(__name__).exception("could not resume online endpoints")
+
+
+def bind_preferred(host: str, port: int, last_port_file: Path) -> socket.socket:
+    """``port`` when it is not 0 (a failure is an error); else the port this service had last time, so
+    its URLs (scoring URIs, a worker's identity endpoint) survive a restart; else any free one."""
+    if port:
+        return bind_socket(host, port)
+    try:
+        last = int(last_port_file.read_text())
+    except (FileNotFoundError, ValueError):
+        last = 0
+    sock = None
+    if last:
+        with contextlib.suppress(ConflictError):
+            sock = bind_socket(host, last)
+    sock = sock or bind_socket(host, 0)
+    last_port_file.write_text(f"{sock.getsockname()[1]}\n")
+    return sock
 
 
 def bind_socket(host: str, port: int) -> socket.socket:

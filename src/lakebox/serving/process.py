@@ -21,11 +21,11 @@ import httpx
 from pydantic import BaseModel
 
 from lakebox import settings
-from lakebox.errors import ConflictError, UnavailableError
+from lakebox.errors import UnavailableError
 from lakebox.security.rate_limit import FailureLimiter
 from lakebox.server.process import (
     DEFAULT_HOST,
-    bind_socket,
+    bind_preferred,
     exclusive_lock,
     pid_alive,
     spawn_detached,
@@ -118,7 +118,9 @@ def run_gateway(layout: WorkspaceLayout) -> None:
     with exclusive_lock(layout.gateway_lock_file, wait=False):
         workspace_id = layout.read_config().workspace_id or str(layout.root)
         gateway = Gateway(layout.gateway_state_file, admin_key(layout), FailureLimiter(limit=_failure_limit()))
-        sock = _bind_preferred(layout)
+        sock = bind_preferred(
+            DEFAULT_HOST, settings.LAKEBOX_GATEWAY_PORT.get() or 0, layout.private_dir / "gateway.port"
+        )
         port = sock.getsockname()[1]
         record = GatewayRecord(
             pid=os.getpid(), port=port, url=f"http://{DEFAULT_HOST}:{port}", workspace_id=workspace_id,
@@ -147,20 +149,6 @@ def run_gateway(layout: WorkspaceLayout) -> None:
 
 def _failure_limit() -> int:
     return settings.LAKEBOX_AUTH_FAILURE_LIMIT.get_or_raise()
-
-
-def _bind_preferred(layout: WorkspaceLayout):  # type: ignore[no-untyped-def]
-    """The configured port, else the one the last gateway had, else any free one."""
-    configured = settings.LAKEBOX_GATEWAY_PORT.get()
-    previous = read_gateway_record(layout)
-    for port in (configured, previous.port if previous else None):
-        if port:
-            try:
-                return bind_socket(DEFAULT_HOST, port)
-            except ConflictError:
-                if port == configured:
-                    raise
-    return bind_socket(DEFAULT_HOST, 0)
 
 
 class GatewayClient:
