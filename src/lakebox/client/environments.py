@@ -6,6 +6,8 @@ import builtins
 
 from lakebox.client._http import ApiClient
 from lakebox.entities import Environment
+from lakebox.entities.reference import parse_reference
+from lakebox.environments.spec import CURATED_DEFAULT
 
 
 class EnvironmentOperations:
@@ -28,9 +30,13 @@ class EnvironmentOperations:
 
     def resolve(self, reference: str) -> Environment:
         """``azureml:name:version``, ``name:version``, ``name@latest`` or ``name`` to the registered environment."""
-        reference = reference.removeprefix("azureml:")
-        if "@" in reference:
-            name, label = reference.split("@", 1)
-            return self.get(name, label=label)
-        name, _, version = reference.partition(":")
-        return self.get(name, version or None)
+        return self.get(*parse_reference(reference))
+
+    def inline(self, environment: Environment | str | None) -> Environment | None:
+        """What a job or deployment sends: an inline environment as it is, a reference to a registered one
+        resolved to it, the curated one as None."""
+        if environment is None or isinstance(environment, Environment):
+            return environment
+        if parse_reference(environment)[0] == CURATED_DEFAULT:
+            return None
+        return self.resolve(environment)

@@ -11,9 +11,8 @@ from typing import TextIO
 from lakebox.client._http import ApiClient
 from lakebox.client.environments import EnvironmentOperations
 from lakebox.client.poller import LROPoller
-from lakebox.entities import Command, Environment, Job, JobCreate, JobLogs, JobStatus
+from lakebox.entities import Command, Job, JobCreate, JobLogs, JobStatus
 from lakebox.entities.job import JobSpec
-from lakebox.environments.spec import CURATED_DEFAULT
 from lakebox.errors import JobFailedError
 from lakebox.jobs.code import pack, unpack
 
@@ -32,7 +31,7 @@ class JobOperations:
         body = JobCreate(
             **job.model_dump(include=set(JobSpec.model_fields)),
             code_id=code_id,
-            environment=self._environment(job.environment),
+            environment=self._environments.inline(job.environment),
         )
         return Job.model_validate(self._api.request("POST", "/api/v1/jobs", json=body.model_dump(mode="json")))
 
@@ -72,14 +71,6 @@ class JobOperations:
                 f"job {name} {job.status}: {job.error}\n{tail}".rstrip(), details={"status": job.status}
             )
         return job
-
-    def _environment(self, environment: Environment | str | None) -> Environment | None:
-        """An inline environment; a reference to a registered one is resolved; the curated one is None."""
-        if environment is None or isinstance(environment, Environment):
-            return environment
-        if environment.removeprefix("azureml:").split("@")[0].split(":")[0] == CURATED_DEFAULT:
-            return None
-        return self._environments.resolve(environment)
 
     def download(
         self, name: str, download_path: str | Path = ".", output_name: str | None = None, all: bool = False

@@ -18,9 +18,7 @@ from lakebox.entities.endpoint import (
     ManagedOnlineDeployment,
     ManagedOnlineEndpoint,
 )
-from lakebox.entities.environment import Environment
 from lakebox.entities.model import Model
-from lakebox.environments.spec import CURATED_DEFAULT
 from lakebox.errors import DeploymentFailedError, error_from_response
 from lakebox.jobs.code import pack
 
@@ -91,7 +89,7 @@ class OnlineDeploymentOperations:
         body = deployment.model_copy(
             update={
                 "model": self._model(deployment),
-                "environment": self._environment(deployment.environment),
+                "environment": self._environments.inline(deployment.environment),
                 "code_id": self._upload(deployment),
             }
         )
@@ -113,13 +111,6 @@ class OnlineDeploymentOperations:
                 model = self._models.create_or_update(model.model_copy(update={"name": name}))
             return model.id
         return model
-
-    def _environment(self, environment: str | Environment | None) -> Environment | None:
-        if environment is None or isinstance(environment, Environment):
-            return environment
-        if environment.removeprefix("azureml:").split("@")[0].split(":")[0] == CURATED_DEFAULT:
-            return None
-        return self._environments.resolve(environment)
 
     def _upload(self, deployment: ManagedOnlineDeployment) -> str | None:
         if deployment.code_configuration is None or deployment.code_configuration.code is None:

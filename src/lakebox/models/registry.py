@@ -21,6 +21,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.store.model_registry.sqlalchemy_store import SqlAlchemyStore as RegistryStore
 
 from lakebox.entities.model import Model, ModelCreate
+from lakebox.entities.reference import parse_reference
 from lakebox.errors import NotFoundError, ValidationError
 from lakebox.jobs.tracking import JobTracking
 from lakebox.lake.datastores import lake_resolver
@@ -116,12 +117,7 @@ class ModelRegistry:
 
     def resolve(self, reference: str) -> Model:
         """``azureml:name:version``, ``name:version``, ``azureml:name@latest`` or ``name`` to its version."""
-        reference = reference.removeprefix("azureml:")
-        if "@" in reference:
-            name, label = reference.split("@", 1)
-            return self.get(name, label=label)
-        name, _, version = reference.partition(":")
-        return self.get(name, version or None)
+        return self.get(*parse_reference(reference))
 
     def _source(self, model: ModelCreate, upload: Path | None) -> tuple[Path, str | None, str | None]:
         """The files to register, and the job and run that produced them when known."""

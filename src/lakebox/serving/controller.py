@@ -110,7 +110,10 @@ class EndpointController:
 
     def list_endpoints(self) -> list[ManagedOnlineEndpoint]:
         endpoints = self._stores.endpoints.list()
-        return [self._with_uris(e) for e in endpoints] if endpoints else []
+        if not endpoints:
+            return []
+        gateway = self._gateway.record().url  # one probe of the gateway for the whole list
+        return [self._with_uris(e, gateway) for e in endpoints]
 
     def delete_endpoint(self, name: str) -> None:
         with self._lock:
@@ -172,8 +175,8 @@ class EndpointController:
         canonical = {name: known[name.lower()].deployment.name for name in [*traffic, *mirror]}
         return {canonical[k]: v for k, v in traffic.items()}, {canonical[k]: v for k, v in mirror.items()}
 
-    def _with_uris(self, endpoint: ManagedOnlineEndpoint) -> ManagedOnlineEndpoint:
-        base = f"{self._gateway.record().url}/endpoints/{endpoint.name}"
+    def _with_uris(self, endpoint: ManagedOnlineEndpoint, gateway: str | None = None) -> ManagedOnlineEndpoint:
+        base = f"{gateway or self._gateway.record().url}/endpoints/{endpoint.name}"
         return endpoint.model_copy(update={"scoring_uri": f"{base}/score", "openapi_uri": f"{base}/swagger.json"})
 
     # Deployments
