@@ -1,0 +1,1 @@
+"""The Synapse/ADF pipeline engine: artifacts, expressions, activities and durable runs."""
