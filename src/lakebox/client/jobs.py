@@ -8,13 +8,14 @@ import time
 from pathlib import Path
 from typing import TextIO
 
+from lakebox.client._deployments import upload_folder
 from lakebox.client._http import ApiClient
 from lakebox.client.environments import EnvironmentOperations
 from lakebox.client.poller import LROPoller
 from lakebox.entities import Command, Job, JobCreate, JobLogs, JobStatus
 from lakebox.entities.job import JobSpec
 from lakebox.errors import JobFailedError
-from lakebox.jobs.code import pack, unpack
+from lakebox.jobs.code import unpack
 
 _STREAM_POLL_SECONDS = 0.1
 _TAIL_LINES = 30
@@ -27,18 +28,13 @@ class JobOperations:
 
     def create_or_update(self, job: Command) -> Job:
         """Submit a command job: its ``code`` folder is uploaded, its environment sent with it."""
-        code_id = self._upload(Path(job.code)) if job.code is not None else None
+        code_id = upload_folder(self._api, Path(job.code)) if job.code is not None else None
         body = JobCreate(
             **job.model_dump(include=set(JobSpec.model_fields)),
             code_id=code_id,
             environment=self._environments.inline(job.environment),
         )
         return Job.model_validate(self._api.request("POST", "/api/v1/jobs", json=body.model_dump(mode="json")))
-
-    def _upload(self, folder: Path) -> str:
-        data = pack(folder.expanduser().resolve())
-        response = self._api.request("POST", "/api/v1/code", content=data, content_type="application/gzip")
-        return str(response["code_id"])
 
     def get(self, name: str) -> Job:
         return Job.model_validate(self._api.request("GET", f"/api/v1/jobs/{name}"))

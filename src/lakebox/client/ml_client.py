@@ -13,6 +13,7 @@ from lakebox import settings
 from lakebox.client._http import ApiClient
 from lakebox.client.audit import AuditOperations
 from lakebox.client.authorization import RoleAssignmentOperations, RoleDefinitionOperations
+from lakebox.client.batch_endpoints import BatchDeploymentOperations, BatchEndpointOperations
 from lakebox.client.compute import ComputeOperations
 from lakebox.client.connections import ConnectionOperations
 from lakebox.client.data import DataOperations
@@ -90,6 +91,8 @@ class MLClient:
         self.models = ModelOperations(self._api)
         self.online_endpoints = OnlineEndpointOperations(self._api)
         self.online_deployments = OnlineDeploymentOperations(self._api, self.models, self.environments)
+        self.batch_endpoints = BatchEndpointOperations(self._api, self.jobs)
+        self.batch_deployments = BatchDeploymentOperations(self._api, self.models, self.environments, self.jobs)
         self.audit = AuditOperations(self._api)
         self.identities = IdentityOperations(self._api)
         self.role_assignments = RoleAssignmentOperations(self._api)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 
+from lakebox.client._deployments import registered_model, upload_code
 from lakebox.client._http import DEFAULT_TIMEOUT, ApiClient
 from lakebox.client.environments import EnvironmentOperations
 from lakebox.client.models import ModelOperations
@@ -18,9 +19,7 @@ from lakebox.entities.endpoint import (
     ManagedOnlineDeployment,
     ManagedOnlineEndpoint,
 )
-from lakebox.entities.model import Model
 from lakebox.errors import DeploymentFailedError, error_from_response
-from lakebox.jobs.code import pack
 
 _PATH = "/api/v1/onlineEndpoints"
 
@@ -88,9 +87,9 @@ class OnlineDeploymentOperations:
         the workers are ready, raising ``DeploymentFailedError`` with their logs if they fail."""
         body = deployment.model_copy(
             update={
-                "model": self._model(deployment),
+                "model": registered_model(self._models, deployment),
                 "environment": self._environments.inline(deployment.environment),
-                "code_id": self._upload(deployment),
+                "code_id": upload_code(self._api, deployment),
             }
         )
         path = f"{_PATH}/{deployment.endpoint_name}/deployments/{deployment.name}"
@@ -102,21 +101,6 @@ class OnlineDeploymentOperations:
         if current.provisioning_state == "Failed":
             raise DeploymentFailedError(f"deployment {name} of {endpoint_name} failed: {current.error}")
         return current.provisioning_state == "Succeeded", current
-
-    def _model(self, deployment: ManagedOnlineDeployment) -> str | None:
-        model = deployment.model
-        if isinstance(model, Model):
-            if model.version is None or model.name is None:
-                name = model.name or f"{deployment.endpoint_name}-{deployment.name}-model"
-                model = self._models.create_or_update(model.model_copy(update={"name": name}))
-            return model.id
-        return model
-
-    def _upload(self, deployment: ManagedOnlineDeployment) -> str | None:
-        if deployment.code_configuration is None or deployment.code_configuration.code is None:
-            return deployment.code_id
-        data = pack(Path(deployment.code_configuration.code).expanduser().resolve())
-        return str(self._api.request("POST", "/api/v1/code", content=data, content_type="application/gzip")["code_id"])
 
     def get(self, name: str, endpoint_name: str) -> ManagedOnlineDeployment:
         return ManagedOnlineDeployment.model_validate(

@@ -37,6 +37,7 @@ _logger = logging.getLogger(__name__)
 LOCAL_COMPUTE = "local"
 _POLL_SECONDS = 0.1
 _CANCEL_GRACE_SECONDS = 10
+FAILURE_FILE = "failure.txt"  # a command may say here why it failed, in place of its exit code
 
 
 class StagedInput(TypedDict):
@@ -255,6 +256,8 @@ class JobRunner:
             "AZUREML_RUN_ID": name,
             "LAKEBOX_JOB_NAME": name,
             "LAKEBOX_ENDPOINT": url,  # MLClient() inside the job talks to this server, as its managed identity
+            "LAKEBOX_FAILURE_FILE": str(self._layout.jobs_dir / name / FAILURE_FILE),
+            "LAKEBOX_LOGS_DIR": str(self.log_path(name).parent),  # more logs, downloaded with the job's log
         }
         if self._endpoints.tls_cert:
             cert = str(self._endpoints.tls_cert)
@@ -278,13 +281,19 @@ class JobRunner:
                 return
             self._stores.jobs.transition(name, JobStatus.FINALIZING)
             if exit_code != 0:
-                self._fail(name, process.describe_exit(exit_code))
+                self._fail(name, self._failure_reason(name) or process.describe_exit(exit_code))
                 return
             self._fill_model_outputs(job)
             self._end_run(job, succeeded=True)
             self._stores.jobs.transition(name, JobStatus.COMPLETED)
         finally:
             self._release(name)
+
+    def _failure_reason(self, name: str) -> str | None:
+        """What the command wrote to ``$LAKEBOX_FAILURE_FILE`` about why it failed, if anything."""
+        file = self._layout.jobs_dir / name / FAILURE_FILE
+        reason = file.read_text(errors="replace").strip()[:4000] if file.is_file() else ""
+        return reason or None
 
     def _fill_model_outputs(self, job: Job) -> None:
         """An ``mlflow_model`` output the script left empty gets the model it logged to its run."""

@@ -19,6 +19,7 @@ from lakebox.server.mlflow_app import MLFLOW_PREFIX, mlflow_asgi_app
 from lakebox.server.routers import (
     audit,
     authorization,
+    batch_endpoints,
     computes,
     connections,
     data,
@@ -83,6 +84,7 @@ def create_app(context: ServerContext, *, allowed_hosts: list[str] | None = None
         audit,
         identities,
         authorization,
+        batch_endpoints,
         computes,
         connections,
         data,

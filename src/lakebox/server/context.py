@@ -17,6 +17,7 @@ from lakebox.lake.warehouse_engine import WarehouseEngine, open_engine
 from lakebox.security.authorizer import Authorizer
 
 if TYPE_CHECKING:
+    from lakebox.batch.endpoints import BatchEndpoints
     from lakebox.jobs.runner import JobRunner
     from lakebox.models.registry import ModelRegistry
     from lakebox.serving.controller import EndpointController
@@ -67,6 +68,7 @@ class ServerContext:
     _registry: ModelRegistry | None = None
     _lazy_lock: threading.Lock = field(default_factory=threading.Lock)
     _endpoints: EndpointController | None = None
+    _batch_endpoints: BatchEndpoints | None = None
 
     @property
     def warehouse(self) -> WarehouseEngine:
@@ -103,6 +105,23 @@ class ServerContext:
 
                 self._endpoints = EndpointController(self.layout, self.stores, registry, self.workspace.id)
             return self._endpoints
+
+    @property
+    def batch_endpoints(self) -> BatchEndpoints:
+        """Batch endpoints and deployments; each invocation is a job of the job runner."""
+        registry = self.registry
+        with self._lazy_lock:
+            if self._batch_endpoints is None:
+                from lakebox.batch.endpoints import BatchEndpoints
+
+                self._batch_endpoints = BatchEndpoints(
+                    self.layout,
+                    self.stores,
+                    registry,
+                    lambda: self.runner,
+                    lambda table: self.warehouse.read_table(table),
+                )
+            return self._batch_endpoints
 
     @property
     def runner(self) -> JobRunner:

@@ -1,0 +1,1 @@
+"""Batch endpoints and the mini-batch scoring driver their jobs run."""
