@@ -191,7 +191,7 @@ class ScriptScorer:
         result = self.module.run(argument)
         if isinstance(result, pd.DataFrame):
             table = pa.Table.from_pandas(result, preserve_index=False)
-            count = table.num_rows
+            count = int(table.num_rows)
         elif isinstance(result, list | tuple):
             count = len(result)
         else:
