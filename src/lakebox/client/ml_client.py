@@ -24,6 +24,7 @@ from lakebox.client.jobs import JobOperations
 from lakebox.client.linked_services import LinkedServiceOperations
 from lakebox.client.models import ModelOperations
 from lakebox.client.online_endpoints import OnlineDeploymentOperations, OnlineEndpointOperations
+from lakebox.client.pipelines import PipelineOperations
 from lakebox.client.spark_pools import SparkPoolOperations
 from lakebox.client.vaults import SecretOperations, VaultOperations
 from lakebox.client.warehouse import WarehouseOperations
@@ -93,6 +94,7 @@ class MLClient:
         self.online_deployments = OnlineDeploymentOperations(self._api, self.models, self.environments)
         self.batch_endpoints = BatchEndpointOperations(self._api, self.jobs)
         self.batch_deployments = BatchDeploymentOperations(self._api, self.models, self.environments, self.jobs)
+        self.pipelines = PipelineOperations(self._api)
         self.audit = AuditOperations(self._api)
         self.identities = IdentityOperations(self._api)
         self.role_assignments = RoleAssignmentOperations(self._api)

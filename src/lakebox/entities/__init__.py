@@ -2,6 +2,14 @@
 
 from lakebox.entities.audit import AuditEntry, AuditOutcome, AuditVerification
 from lakebox.entities.authorization import RoleAssignment, RoleAssignmentCreate, RoleDefinition
+from lakebox.entities.batch import (
+    BatchDeployment,
+    BatchDeploymentSettings,
+    BatchEndpoint,
+    BatchRetrySettings,
+    ModelBatchDeployment,
+    ModelBatchDeploymentSettings,
+)
 from lakebox.entities.compute import ComputeCluster
 from lakebox.entities.connection import WorkspaceConnection
 from lakebox.entities.data import AssetTypes, Data
@@ -28,17 +36,25 @@ from lakebox.entities.identity import (
 )
 from lakebox.entities.job import Command, Input, Job, JobCreate, JobLogs, JobOutput, JobStatus, Output, command
 from lakebox.entities.model import Model
+from lakebox.entities.pipeline import ActivityRun, ActivityStatus, Artifact, PipelineRun, PipelineRunStatus
 from lakebox.entities.spark_pool import SparkPool, spark
 from lakebox.entities.vault import KeyVaultSecret, SecretProperties, SecretSet, SecretUpdate, Vault
 from lakebox.entities.workspace import Workspace, WorkspaceConfig, WorkspaceUpdate
 
 __all__ = [
+    "ActivityRun",
+    "ActivityStatus",
+    "Artifact",
     "AssetTypes",
     "AuditEntry",
     "AuditOutcome",
     "AuditVerification",
     "AzureBlobDatastore",
     "AzureDataLakeGen2Datastore",
+    "BatchDeployment",
+    "BatchDeploymentSettings",
+    "BatchEndpoint",
+    "BatchRetrySettings",
     "BatchingSettings",
     "CodeConfiguration",
     "Command",
@@ -62,8 +78,12 @@ __all__ = [
     "ManagedOnlineDeployment",
     "ManagedOnlineEndpoint",
     "Model",
+    "ModelBatchDeployment",
+    "ModelBatchDeploymentSettings",
     "OnlineRequestSettings",
     "Output",
+    "PipelineRun",
+    "PipelineRunStatus",
     "Principal",
     "ProbeSettings",
     "RoleAssignment",

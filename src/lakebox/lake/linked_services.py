@@ -77,11 +77,16 @@ class LinkedServices:
 
     def secret(self, service: LinkedService, field: str) -> str:
         """The value of a secret field (an AzureKeyVaultSecret or a vaulted SecureString)."""
+        vault, name = self.secret_location(service, field)
+        return self._stores.vaults.get_secret(vault, name).value
+
+    def secret_location(self, service: LinkedService, field: str) -> tuple[str, str]:
+        """The vault and secret name a secret field refers to."""
         value = service.properties.type_properties.get(field)
         if not isinstance(value, dict) or not _is_secret(value):
             raise NotFoundError(f"linked service {service.name} has no secret {field!r}")
         vault, name = self._reference(service.name, value).split("/", 1)
-        return self._stores.vaults.get_secret(vault, name).value
+        return vault, name
 
     def _reference(self, service: str, value: dict[str, Any]) -> str:
         if value.get("type") == "LakeboxVaultSecret":

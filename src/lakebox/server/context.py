@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from lakebox.batch.endpoints import BatchEndpoints
     from lakebox.jobs.runner import JobRunner
     from lakebox.models.registry import ModelRegistry
+    from lakebox.pipelines.engine import PipelineEngine
     from lakebox.serving.controller import EndpointController
 from lakebox.store.stores import Stores
 from lakebox.workspace.layout import WorkspaceLayout
@@ -69,6 +70,7 @@ class ServerContext:
     _lazy_lock: threading.Lock = field(default_factory=threading.Lock)
     _endpoints: EndpointController | None = None
     _batch_endpoints: BatchEndpoints | None = None
+    _pipelines: PipelineEngine | None = None
 
     @property
     def warehouse(self) -> WarehouseEngine:
@@ -122,6 +124,25 @@ class ServerContext:
                     lambda table: self.warehouse.read_table(table),
                 )
             return self._batch_endpoints
+
+    @property
+    def pipelines(self) -> PipelineEngine:
+        """The pipeline engine (started, and unfinished runs resumed, with the server)."""
+        with self._lazy_lock:
+            if self._pipelines is None:
+                from lakebox.pipelines.engine import PipelineEngine
+                from lakebox.pipelines.services import Services
+
+                services = Services(
+                    self.layout,
+                    self.stores,
+                    self.workspace.name,
+                    warehouse=lambda: self.warehouse,
+                    batch_endpoints=lambda: self.batch_endpoints,
+                    runner=lambda: self.runner,
+                )
+                self._pipelines = PipelineEngine(services)
+            return self._pipelines
 
     @property
     def runner(self) -> JobRunner:

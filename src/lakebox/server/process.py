@@ -230,6 +230,7 @@ def run_server(layout: WorkspaceLayout, listen: Listen | None = None) -> None:
         )
         context.job_runner = JobRunner(layout, stores, Endpoints(record.url, record.tls_cert))
         context.job_runner.start()
+        context.pipelines.start()
         threading.Thread(target=_resume_endpoints, args=(context,), name="endpoints-resume", daemon=True).start()
         write_atomic(layout.server_record_file, record.model_dump_json(indent=2) + "\n")
         logging.getLogger(__name__).info("serving workspace %s at %s", context.workspace.name, record.url)

@@ -27,6 +27,7 @@ from lakebox.entities import (
     Vault,
     Workspace,
 )
+from lakebox.entities.pipeline import ActivityRun, ActivityStatus, PipelineRun, PipelineRunStatus
 from lakebox.store.types import UTCDateTime, utcnow
 
 
@@ -338,3 +339,76 @@ class AuditHeadRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class PipelineRunRow(Base):
+    __tablename__ = "pipeline_runs"
+
+    run_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    pipeline_name: Mapped[str] = mapped_column(String(260), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    variables: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    message: Mapped[str] = mapped_column(Text, default="")
+    invoked_by: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    run_group_id: Mapped[str] = mapped_column(String(36))
+    rerun_of: Mapped[str | None] = mapped_column(String(36))
+    parent_run_id: Mapped[str | None] = mapped_column(String(36))
+    output: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    run_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    run_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def to_entity(self) -> PipelineRun:
+        return PipelineRun(
+            run_id=self.run_id,
+            pipeline_name=self.pipeline_name,
+            status=PipelineRunStatus(self.status),
+            parameters=dict(self.parameters or {}),
+            message=self.message or "",
+            invoked_by=dict(self.invoked_by or {}),
+            run_group_id=self.run_group_id,
+            rerun_of=self.rerun_of,
+            parent_run_id=self.parent_run_id,
+            output=dict(self.output or {}),
+            run_start=self.run_start,
+            run_end=self.run_end,
+            duration_ms=_duration_ms(self.run_start, self.run_end),
+        )
+
+
+class ActivityRunRow(Base):
+    __tablename__ = "activity_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("pipeline_runs.run_id", ondelete="CASCADE"), index=True)
+    activity_name: Mapped[str] = mapped_column(String(260))
+    activity_type: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16))
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    input: Mapped[Any] = mapped_column(JSON, nullable=True)
+    output: Mapped[Any] = mapped_column(JSON, nullable=True)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    run_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    run_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def to_entity(self) -> ActivityRun:
+        return ActivityRun(
+            run_id=self.run_id,
+            activity_name=self.activity_name,
+            activity_type=self.activity_type,
+            path=self.path or "",
+            status=ActivityStatus(self.status),
+            attempt=self.attempt,
+            input=self.input,
+            output=self.output,
+            error=self.error,
+            run_start=self.run_start,
+            run_end=self.run_end,
+            duration_ms=_duration_ms(self.run_start, self.run_end),
+        )
+
+
+def _duration_ms(start: datetime | None, end: datetime | None) -> int | None:
+    return int((end - start).total_seconds() * 1000) if start and end else None

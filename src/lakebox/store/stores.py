@@ -20,6 +20,7 @@ from lakebox.store.endpoints import EndpointStore
 from lakebox.store.identities import IdentityStore
 from lakebox.store.jobs import JobStore
 from lakebox.store.models import DataAssetRow, EnvironmentRow
+from lakebox.store.pipelines import PipelineStore
 from lakebox.store.specs import SpecStore
 from lakebox.store.vaults import VaultStore
 from lakebox.store.versioned import VersionedStore
@@ -48,6 +49,7 @@ class Stores:
     spark_pools: SpecStore[SparkPool]
     linked_services: SpecStore[LinkedService]
     warehouse_settings: SpecStore[WarehouseSettings]
+    pipelines: PipelineStore
 
     @classmethod
     def open(
@@ -78,6 +80,7 @@ class Stores:
             spark_pools=SpecStore(db, "spark_pool", SparkPool, "Spark pool"),
             linked_services=SpecStore(db, "linked_service", LinkedService, "linked service"),
             warehouse_settings=SpecStore(db, "warehouse_settings", WarehouseSettings, "warehouse settings"),
+            pipelines=PipelineStore(db),
         )
 
     def close(self) -> None:
