@@ -3,6 +3,7 @@ containers, expressions across activities, cancellation and rerun from failure."
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Iterator
@@ -10,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.conftest import RunningWorkspace
 
 from lakebox import BadRequestError, ConflictError, MLClient, ValidationError
 from lakebox.entities import PipelineRun
-from tests.conftest import RunningWorkspace
 
 
 @pytest.fixture(scope="module")
@@ -42,14 +43,18 @@ def act(name: str, kind: str, after: dict[str, list[str]] | None = None, **type_
 
 def warehouse_service(client: MLClient, folder: Path) -> None:
     """A linked service to the warehouse that logs in as a SQL login holding Warehouse Data Contributor."""
-    try:
+    with contextlib.suppress(ConflictError):
         client.warehouse.create_login("pipeline_writer", "writer-password-1")
-    except ConflictError:
-        pass
     (folder / "linkedService").mkdir(parents=True)
     connection = "Server=tcp:local,1433;Database=sqlpool;User ID=pipeline_writer;Password=writer-password-1"
-    (folder / "linkedService" / "Warehouse.json").write_text(json.dumps({"name": "Warehouse", "properties": {
-        "type": "AzureSqlDW", "typeProperties": {"connectionString": connection}}}))  # fmt: skip
+    (folder / "linkedService" / "Warehouse.json").write_text(
+        json.dumps(
+            {
+                "name": "Warehouse",
+                "properties": {"type": "AzureSqlDW", "typeProperties": {"connectionString": connection}},
+            }
+        )
+    )
 
 
 def wait0(name: str, after: dict[str, list[str]] | None = None) -> dict[str, Any]:
@@ -70,24 +75,38 @@ def run(client: MLClient, name: str, parameters: dict[str, Any] | None = None) -
 
 
 def test_dependency_conditions_and_the_leaf_rule(client: MLClient, tmp_path: Path) -> None:
-    publish(client, tmp_path, pipeline("Conditions", [
-        wait0("A"),
-        fail("B", {"A": ["Succeeded"]}),
-        wait0("OnSuccess", {"B": ["Succeeded"]}),
-        wait0("OnFailure", {"B": ["Failed"]}),
-        wait0("OnSkip", {"OnSuccess": ["Skipped"]}),
-        fail("Other"),
-        wait0("OnCompletion", {"Other": ["Completed"]}),
-        wait0("Either", {"B": ["Succeeded", "Failed"]}),  # one entry: an OR
-        wait0("Both", {"OnFailure": ["Succeeded"], "OnSuccess": ["Succeeded"]}),  # two entries: an AND
-    ]))  # fmt: skip
+    publish(
+        client,
+        tmp_path,
+        pipeline(
+            "Conditions",
+            [
+                wait0("A"),
+                fail("B", {"A": ["Succeeded"]}),
+                wait0("OnSuccess", {"B": ["Succeeded"]}),
+                wait0("OnFailure", {"B": ["Failed"]}),
+                wait0("OnSkip", {"OnSuccess": ["Skipped"]}),
+                fail("Other"),
+                wait0("OnCompletion", {"Other": ["Completed"]}),
+                wait0("Either", {"B": ["Succeeded", "Failed"]}),  # one entry: an OR
+                wait0("Both", {"OnFailure": ["Succeeded"], "OnSuccess": ["Succeeded"]}),  # two entries: an AND
+            ],
+        ),
+    )
     finished, statuses = run(client, "Conditions")
     assert statuses == {
-        "A": "Succeeded", "B": "Failed", "OnSuccess": "Skipped", "OnFailure": "Succeeded", "OnSkip": "Succeeded",
-        "Other": "Failed", "OnCompletion": "Succeeded", "Either": "Succeeded", "Both": "Skipped",
-    }  # fmt: skip
-    # Leaves: OnSkip, OnCompletion (Other's failure is handled), Either succeeded; Both skipped defers to OnFailure (ok) and OnSuccess,
-    # skipped, which defers to B: failed. So the pipeline failed, as ADF decides it.
+        "A": "Succeeded",
+        "B": "Failed",
+        "OnSuccess": "Skipped",
+        "OnFailure": "Succeeded",
+        "OnSkip": "Succeeded",
+        "Other": "Failed",
+        "OnCompletion": "Succeeded",
+        "Either": "Succeeded",
+        "Both": "Skipped",
+    }
+    # Leaves: OnSkip, OnCompletion (Other's failure is handled) and Either succeeded; Both, skipped, defers
+    # to OnFailure (ok) and OnSuccess, skipped, which defers to B: failed. So the pipeline failed, as in ADF.
     assert finished.status == "Failed"
     assert "Operation on target B failed: boom" in finished.message
 
@@ -122,11 +141,21 @@ def test_adf_patterns_give_adfs_outcome(
 
 def test_a_failing_activity_is_retried_and_can_succeed_on_a_later_attempt(client: MLClient, tmp_path: Path) -> None:
     client.warehouse.query("CREATE OR REPLACE TABLE dbo.attempts (n INTEGER)")
-    flaky = act("Flaky", "Script", scripts=[{"type": "Query", "text":
-        "INSERT INTO dbo.attempts VALUES (1); SELECT CASE WHEN (SELECT count(*) FROM dbo.attempts) < 3 "
-        "THEN error('not yet') ELSE 1 END AS ok"}])  # fmt: skip
-    flaky |= {"linkedServiceName": {"referenceName": "Warehouse", "type": "LinkedServiceReference"},
-              "policy": {"retry": 3, "retryIntervalInSeconds": 0}}  # fmt: skip
+    flaky = act(
+        "Flaky",
+        "Script",
+        scripts=[
+            {
+                "type": "Query",
+                "text": "INSERT INTO dbo.attempts VALUES (1); SELECT CASE WHEN (SELECT count(*) FROM dbo.attempts) < 3 "
+                "THEN error('not yet') ELSE 1 END AS ok",
+            }
+        ],
+    )
+    flaky |= {
+        "linkedServiceName": {"referenceName": "Warehouse", "type": "LinkedServiceReference"},
+        "policy": {"retry": 3, "retryIntervalInSeconds": 0},
+    }
     always = fail("Always") | {"policy": {"retry": 2, "retryIntervalInSeconds": 0}}
     warehouse_service(client, tmp_path)
     publish(client, tmp_path, pipeline("Retries", [flaky, always]))
@@ -152,13 +181,28 @@ def test_an_activity_past_its_timeout_fails(client: MLClient, tmp_path: Path) ->
 def test_for_each_runs_in_parallel_up_to_batch_count_and_sequentially_in_order(
     client: MLClient, tmp_path: Path
 ) -> None:
-    body = [act("Pause", "Wait", waitTimeInSeconds=0.5),
-            act("Collect", "AppendVariable", {"Pause": ["Succeeded"]}, variableName="seen", value="@item()")]  # fmt: skip
+    body = [
+        act("Pause", "Wait", waitTimeInSeconds=0.5),
+        act("Collect", "AppendVariable", {"Pause": ["Succeeded"]}, variableName="seen", value="@item()"),
+    ]
     parallel = act("Parallel", "ForEach", items="@range(0, 6)", batchCount=3, activities=body)
-    sequential = act("InOrder", "ForEach", {"Parallel": ["Succeeded"]}, items="@createArray('a', 'b', 'c')",
-                     isSequential=True, activities=[act("Add", "AppendVariable", variableName="ordered", value="@item()")])  # fmt: skip
-    publish(client, tmp_path, pipeline("Loops", [parallel, sequential], variables={
-        "seen": {"type": "Array", "defaultValue": []}, "ordered": {"type": "Array", "defaultValue": []}}))  # fmt: skip
+    sequential = act(
+        "InOrder",
+        "ForEach",
+        {"Parallel": ["Succeeded"]},
+        items="@createArray('a', 'b', 'c')",
+        isSequential=True,
+        activities=[act("Add", "AppendVariable", variableName="ordered", value="@item()")],
+    )
+    publish(
+        client,
+        tmp_path,
+        pipeline(
+            "Loops",
+            [parallel, sequential],
+            variables={"seen": {"type": "Array", "defaultValue": []}, "ordered": {"type": "Array", "defaultValue": []}},
+        ),
+    )
     started = time.monotonic()
     finished, statuses = run(client, "Loops")
     elapsed = time.monotonic() - started
@@ -174,31 +218,95 @@ def test_for_each_runs_in_parallel_up_to_batch_count_and_sequentially_in_order(
 def test_expressions_flow_through_parameters_variables_outputs_and_child_pipelines(
     client: MLClient, tmp_path: Path
 ) -> None:
-    child = pipeline("Child", [
-        act("Return", "SetVariable", setSystemVariable=True, variableName="pipelineReturnValue", value=[
-            {"key": "doubled", "value": {"type": "Expression", "content": "@mul(pipeline().parameters.n, 2)"}}]),
-    ], parameters={"n": {"type": "Int"}})  # fmt: skip
-    parent = pipeline("Parent", [
-        act("Set", "SetVariable", variableName="label", value="@concat(pipeline().parameters.prefix, '-', string(pipeline().parameters.n))"),
-        act("Call", "ExecutePipeline", {"Set": ["Succeeded"]}, pipeline={"referenceName": "Child", "type": "PipelineReference"},
-            parameters={"n": "@pipeline().parameters.n"}, waitOnCompletion=True),
-        act("Branch", "IfCondition", {"Call": ["Succeeded"]},
-            expression={"value": "@greater(activity('Call').output.pipelineReturnValue.doubled, 10)", "type": "Expression"},
-            ifTrueActivities=[act("Big", "SetVariable", variableName="size", value="big")],
-            ifFalseActivities=[act("Small", "SetVariable", variableName="size", value="small")]),
-        act("Pick", "Switch", {"Branch": ["Succeeded"]}, on="@variables('size')",
-            cases=[{"value": "big", "activities": [act("WasBig", "SetVariable", variableName="case", value="@{variables('label')} is big")]}],
-            defaultActivities=[act("Other", "SetVariable", variableName="case", value="other")]),
-        act("Keep", "Filter", {"Pick": ["Succeeded"]}, items="@range(1, 10)", condition="@equals(mod(item(), 3), 0)"),
-        act("Count", "Until", {"Keep": ["Succeeded"]}, expression={"value": "@greater(length(variables('ticks')), 2)", "type": "Expression"},
-            activities=[act("Tick", "AppendVariable", variableName="ticks", value="@utcnow()")]),
-        act("Result", "SetVariable", {"Count": ["Succeeded"]}, setSystemVariable=True, variableName="pipelineReturnValue", value=[
-            {"key": "case", "value": {"type": "Expression", "content": "@variables('case')"}},
-            {"key": "multiples", "value": {"type": "Expression", "content": "@activity('Keep').output.Value"}},
-            {"key": "ticks", "value": {"type": "Expression", "content": "@length(variables('ticks'))"}}]),
-    ], parameters={"n": {"type": "Int", "defaultValue": 3}, "prefix": {"type": "String"}},
-       variables={"label": {"type": "String"}, "size": {"type": "String"}, "case": {"type": "String"},
-                  "ticks": {"type": "Array", "defaultValue": []}})  # fmt: skip
+    child = pipeline(
+        "Child",
+        [
+            act(
+                "Return",
+                "SetVariable",
+                setSystemVariable=True,
+                variableName="pipelineReturnValue",
+                value=[
+                    {"key": "doubled", "value": {"type": "Expression", "content": "@mul(pipeline().parameters.n, 2)"}}
+                ],
+            ),
+        ],
+        parameters={"n": {"type": "Int"}},
+    )
+    parent = pipeline(
+        "Parent",
+        [
+            act(
+                "Set",
+                "SetVariable",
+                variableName="label",
+                value="@concat(pipeline().parameters.prefix, '-', string(pipeline().parameters.n))",
+            ),
+            act(
+                "Call",
+                "ExecutePipeline",
+                {"Set": ["Succeeded"]},
+                pipeline={"referenceName": "Child", "type": "PipelineReference"},
+                parameters={"n": "@pipeline().parameters.n"},
+                waitOnCompletion=True,
+            ),
+            act(
+                "Branch",
+                "IfCondition",
+                {"Call": ["Succeeded"]},
+                expression={
+                    "value": "@greater(activity('Call').output.pipelineReturnValue.doubled, 10)",
+                    "type": "Expression",
+                },
+                ifTrueActivities=[act("Big", "SetVariable", variableName="size", value="big")],
+                ifFalseActivities=[act("Small", "SetVariable", variableName="size", value="small")],
+            ),
+            act(
+                "Pick",
+                "Switch",
+                {"Branch": ["Succeeded"]},
+                on="@variables('size')",
+                cases=[
+                    {
+                        "value": "big",
+                        "activities": [
+                            act("WasBig", "SetVariable", variableName="case", value="@{variables('label')} is big")
+                        ],
+                    }
+                ],
+                defaultActivities=[act("Other", "SetVariable", variableName="case", value="other")],
+            ),
+            act(
+                "Keep", "Filter", {"Pick": ["Succeeded"]}, items="@range(1, 10)", condition="@equals(mod(item(), 3), 0)"
+            ),
+            act(
+                "Count",
+                "Until",
+                {"Keep": ["Succeeded"]},
+                expression={"value": "@greater(length(variables('ticks')), 2)", "type": "Expression"},
+                activities=[act("Tick", "AppendVariable", variableName="ticks", value="@utcnow()")],
+            ),
+            act(
+                "Result",
+                "SetVariable",
+                {"Count": ["Succeeded"]},
+                setSystemVariable=True,
+                variableName="pipelineReturnValue",
+                value=[
+                    {"key": "case", "value": {"type": "Expression", "content": "@variables('case')"}},
+                    {"key": "multiples", "value": {"type": "Expression", "content": "@activity('Keep').output.Value"}},
+                    {"key": "ticks", "value": {"type": "Expression", "content": "@length(variables('ticks'))"}},
+                ],
+            ),
+        ],
+        parameters={"n": {"type": "Int", "defaultValue": 3}, "prefix": {"type": "String"}},
+        variables={
+            "label": {"type": "String"},
+            "size": {"type": "String"},
+            "case": {"type": "String"},
+            "ticks": {"type": "Array", "defaultValue": []},
+        },
+    )
     publish(client, tmp_path, child, parent)
     finished, statuses = run(client, "Parent", {"prefix": "n", "n": "7"})  # strings convert to the declared type
     assert finished.status == "Succeeded", finished.message
@@ -265,9 +373,15 @@ def test_rerun_from_failure_keeps_what_succeeded(client: MLClient, tmp_path: Pat
 
 def test_secure_input_and_output_are_redacted_in_run_history(client: MLClient, tmp_path: Path) -> None:
     secret = act("Secret", "SetVariable", variableName="token", value="s3cr3t-value") | {
-        "policy": {"secureInput": True, "secureOutput": True}}  # fmt: skip
-    publish(client, tmp_path, pipeline("Secure", [secret], variables={"token": {"type": "String"}},
-                                       parameters={"key": {"type": "SecureString"}}))  # fmt: skip
+        "policy": {"secureInput": True, "secureOutput": True}
+    }
+    publish(
+        client,
+        tmp_path,
+        pipeline(
+            "Secure", [secret], variables={"token": {"type": "String"}}, parameters={"key": {"type": "SecureString"}}
+        ),
+    )
     finished, _ = run(client, "Secure", {"key": "p@ssw0rd"})
     assert finished.parameters == {"key": "***"}
     history = client.pipelines.activity_runs(finished.run_id)
@@ -276,15 +390,20 @@ def test_secure_input_and_output_are_redacted_in_run_history(client: MLClient, t
 
 
 def test_validation_names_every_problem_and_publishes_nothing(client: MLClient, tmp_path: Path) -> None:
-    broken = pipeline("Broken", [
-        act("A", "SynapseMagic"),
-        wait0("B", {"C": ["Succeeded"]}), wait0("C", {"B": ["Succeeded"]}),
-        wait0("D", {"Nope": ["Succeeded"]}),
-        wait0("E", {"B": ["Completed"]}), wait0("F", {"B": ["Succeeded"]}),
-        act("G", "Copy", inputs=[{"referenceName": "Missing", "type": "DatasetReference"}]),
-        act("H", "SetVariable", variableName="undeclared", value="@concat('a',"),
-        act("I", "Wait", waitTimeInSeconds=1) | {"policy": {"timeout": "soon"}},
-    ])  # fmt: skip
+    broken = pipeline(
+        "Broken",
+        [
+            act("A", "SynapseMagic"),
+            wait0("B", {"C": ["Succeeded"]}),
+            wait0("C", {"B": ["Succeeded"]}),
+            wait0("D", {"Nope": ["Succeeded"]}),
+            wait0("E", {"B": ["Completed"]}),
+            wait0("F", {"B": ["Succeeded"]}),
+            act("G", "Copy", inputs=[{"referenceName": "Missing", "type": "DatasetReference"}]),
+            act("H", "SetVariable", variableName="undeclared", value="@concat('a',"),
+            act("I", "Wait", waitTimeInSeconds=1) | {"policy": {"timeout": "soon"}},
+        ],
+    )
     broken["properties"]["activities"][6]["inputs"] = broken["properties"]["activities"][6]["typeProperties"].pop(
         "inputs"
     )
@@ -312,7 +431,7 @@ def test_web_activity_calls_loopback_only_as_the_pipelines_identity(
     inside = act("Inside", "WebActivity", url=url, method="GET", authentication={"type": "MSI", "resource": "lakebox"})
     outside = act("Outside", "WebActivity", url="http://example.com/", method="GET")
     publish(client, tmp_path, pipeline("WebCalls", [inside, outside]))
-    finished, statuses = run(client, "WebCalls")
+    finished, _statuses = run(client, "WebCalls")
     history = {a.activity_name: a for a in client.pipelines.activity_runs(finished.run_id)}
     assert history["Inside"].status == "Succeeded" and history["Inside"].output["name"] == "WebCalls"
     assert "Authorization" not in json.dumps(history["Inside"].input)
