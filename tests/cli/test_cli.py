@@ -163,3 +163,74 @@ def test_model_and_online_endpoint_commands(
     assert lakebox(["model", "list", "-o", "json", *path]) == 0
     assert any(m["name"] == "cli-ep-only-model" for m in _json(capsys))  # type: ignore[union-attr]
     assert lakebox(["online-endpoint", "delete", "cli-ep", *path]) == 0
+
+
+def test_batch_endpoint_and_pipeline_commands(
+    shared_workspace: RunningWorkspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import mlflow
+    import pandas as pd
+    from sklearn.dummy import DummyClassifier
+
+    path = ["--path", str(shared_workspace.layout.root)]
+    frame = pd.DataFrame({"x": [1.0, 2.0, 3.0]})
+    mlflow.sklearn.save_model(DummyClassifier(strategy="constant", constant=3).fit(frame, [3, 3, 3]), tmp_path / "m")
+    (tmp_path / "endpoint.yml").write_text("name: cli-batch\nauth_mode: aad_token\n")
+    (tmp_path / "deployment.yml").write_text(
+        "name: d1\nendpoint_name: cli-batch\nmodel: ./m\nresources:\n  instance_count: 2\n"
+        "settings:\n  mini_batch_size: 1\n  output_file_name: out.csv\n"
+    )
+    (tmp_path / "data").mkdir()
+    for index in range(3):
+        frame.to_csv(tmp_path / "data" / f"part{index}.csv", index=False)
+    assert lakebox(["batch-endpoint", "create", "-f", str(tmp_path / "endpoint.yml"), *path]) == 0
+    assert lakebox(["batch-deployment", "create", "-f", str(tmp_path / "deployment.yml"), *path]) == 0
+    capsys.readouterr()
+    assert lakebox(["batch-deployment", "show", "d1", "-e", "cli-batch", "-o", "json", *path]) == 0
+    settings = _json(capsys)["settings"]  # type: ignore[index]
+    assert (settings["instance_count"], settings["mini_batch_size"]) == (2, 1)
+    invoke = ["batch-endpoint", "invoke", "cli-batch", "-i", str(tmp_path / "data"), "--set", "error_threshold=0"]
+    assert lakebox([*invoke, "--stream", "-o", "json", *path]) == 0
+    streamed = capsys.readouterr().out
+    job = json.loads(streamed[streamed.rindex("\n{") :])  # the job, after its log
+    assert job["status"] == "Completed" and "3 inputs in 3 mini-batches, 2 processes" in streamed
+    assert lakebox(["batch-endpoint", "invoke", "cli-batch", "-i", str(tmp_path / "nope"), *path]) == 5
+    assert "does not exist" in capsys.readouterr().err
+
+    folder = tmp_path / "artifacts"
+    (folder / "pipeline").mkdir(parents=True)
+    steps = [
+        {
+            "name": "Hello",
+            "type": "SetVariable",
+            "typeProperties": {"variableName": "v", "value": "@pipeline().parameters.who"},
+        }
+    ]
+    (folder / "pipeline" / "Hello.json").write_text(
+        json.dumps(
+            {
+                "name": "CliHello",
+                "properties": {
+                    "activities": steps,
+                    "parameters": {"who": {"type": "String"}},
+                    "variables": {"v": {"type": "String"}},
+                },
+            }
+        )
+    )
+    assert lakebox(["pipeline", "validate", str(folder), *path]) == 0
+    assert lakebox(["pipeline", "publish", str(folder), *path]) == 0
+    capsys.readouterr()
+    assert lakebox(["pipeline", "run", "CliHello", "-p", "who=world", "--wait", "-o", "json", *path]) == 0
+    run_id = _json(capsys)["run_id"]  # type: ignore[index]
+    assert lakebox(["pipeline", "show", run_id, "-o", "json", *path]) == 0
+    shown = _json(capsys)
+    assert shown["activities"][0]["output"]["value"] == "world"  # type: ignore[index]
+    assert lakebox(["pipeline", "run", "CliHello", *path]) == 7  # bad request: the parameter is missing
+    assert "needs parameter 'who'" in capsys.readouterr().err
+    steps[0]["type"] = "Teleport"
+    (folder / "pipeline" / "Hello.json").write_text(
+        json.dumps({"name": "CliHello", "properties": {"activities": steps}})
+    )
+    assert lakebox(["pipeline", "validate", str(folder), *path]) == 1
+    assert "type 'Teleport' is not supported" in capsys.readouterr().err

@@ -12,11 +12,11 @@ from typing import Any
 import pandas as pd
 import pytest
 from deltalake import DeltaTable
+from tests.conftest import RunningWorkspace
+from tests.pipelines.test_engine import act, pipeline, run
 
 from lakebox import ConflictError, MLClient
 from lakebox.entities import Datastore
-from tests.conftest import RunningWorkspace
-from tests.pipelines.test_engine import act, pipeline, run
 
 LAKE = {"referenceName": "Lake", "type": "LinkedServiceReference"}
 SQL = {"referenceName": "Sql", "type": "LinkedServiceReference"}

@@ -22,6 +22,7 @@ import typer
 from lakebox import __version__
 from lakebox.cli import (
     audit,
+    batch_endpoint,
     compute,
     datastore,
     identity,
@@ -30,6 +31,7 @@ from lakebox.cli import (
     login,
     model,
     online_endpoint,
+    pipeline,
     role,
     server,
     spark_pool,
@@ -79,6 +81,9 @@ app.add_typer(job.app, name="job")
 app.add_typer(model.app, name="model")
 app.add_typer(online_endpoint.endpoint_app, name="online-endpoint")
 app.add_typer(online_endpoint.deployment_app, name="online-deployment")
+app.add_typer(batch_endpoint.endpoint_app, name="batch-endpoint")
+app.add_typer(batch_endpoint.deployment_app, name="batch-deployment")
+app.add_typer(pipeline.app, name="pipeline")
 app.add_typer(audit.app, name="audit")
 app.add_typer(identity.app, name="identity")
 app.add_typer(role.app, name="role")

@@ -1,4 +1,4 @@
-"""Azure ML CLI v2 YAML for online endpoints and managed online deployments; paths are relative to the file."""
+"""Azure ML CLI v2 YAML for online and batch endpoints and their deployments; paths are relative to the file."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 import pydantic
 import yaml
 
+from lakebox.entities.batch import BatchDeployment, BatchEndpoint
 from lakebox.entities.endpoint import CodeConfiguration, ManagedOnlineDeployment, ManagedOnlineEndpoint
 from lakebox.entities.model import Model
 from lakebox.errors import ValidationError
@@ -21,8 +22,29 @@ def load_endpoint_file(path: Path) -> ManagedOnlineEndpoint:
     return _load(path, ManagedOnlineEndpoint, lambda document: document)
 
 
+def load_batch_endpoint_file(path: Path) -> BatchEndpoint:
+    return _load(path, BatchEndpoint, lambda document: {k: v for k, v in document.items() if k != "auth_mode"})
+
+
 def load_deployment_file(path: Path) -> ManagedOnlineDeployment:
-    base = path.parent
+    return _load(path, ManagedOnlineDeployment, _deployment_fields(path.parent))
+
+
+def load_batch_deployment_file(path: Path) -> BatchDeployment:
+    """A batch deployment; ``resources.instance_count`` goes with the other settings, as Azure ML reads it."""
+    fields = _deployment_fields(path.parent)
+
+    def resolve(document: dict[str, Any]) -> dict[str, Any]:
+        resources = document.pop("resources", None) or {}
+        if "instance_count" in resources:
+            document["settings"] = {**(document.get("settings") or {}), "instance_count": resources["instance_count"]}
+        resolved: dict[str, Any] = fields(document)
+        return resolved
+
+    return _load(path, BatchDeployment, resolve)
+
+
+def _deployment_fields(base: Path) -> Any:
 
     def resolve(document: dict[str, Any]) -> dict[str, Any]:
         model = document.get("model")
@@ -36,7 +58,7 @@ def load_deployment_file(path: Path) -> ManagedOnlineDeployment:
         document["environment"] = environment_from_yaml(document.get("environment"), base)
         return document
 
-    return _load(path, ManagedOnlineDeployment, resolve)
+    return resolve
 
 
 def _load(path: Path, entity: type[T], resolve: Any) -> T:
