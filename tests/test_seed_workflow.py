@@ -1,7 +1,8 @@
 """The seed's scripts, changed only in imports, client construction and the seed's data bugs, run
 one after another as separate processes: the Synapse set-up, the workspace connection, the Spark
 data prep (warehouse -> Delta), the training pipeline (metrics in MLflow, an MLflow model) and the
-deployment (the model registered, an endpoint with key auth, the seed's score.py answering)."""
+deployment (the model registered, an endpoint with key auth, the seed's score.py answering), and the
+batch scoring pipeline (warehouse -> lake -> batch endpoint -> warehouse)."""
 
 from __future__ import annotations
 
@@ -84,5 +85,23 @@ def test_seed_workflow_from_warehouse_to_model(home: Path, tmp_path: Path) -> No
         assert scored["predictions"] == predictions[:5].tolist()
         assert len(scored["probabilities"]) == 5
         assert registered.type == "mlflow_model" and registered.version == "1"
+
+        # Batch scoring: the seed's batch_scoring_pipeline.json as written, with the datasets it names.
+        assert "default deployment churn-batch" in _run(example, "create_batch_endpoint.py")
+        assert lakebox(["pipeline", "publish", str(example), "--path", str(layout.root)]) == 0
+        with MLClient(path=layout.root) as ml_client:
+            run = ml_client.pipelines.wait(ml_client.pipelines.run("BatchScoringPipeline").run_id, timeout=600)
+            activities = {a.activity_name: a for a in ml_client.pipelines.activity_runs(run.run_id)}
+            customers = ml_client.warehouse.query("SELECT * FROM dbo.CustomerData").to_pandas()
+            scored_rows = ml_client.warehouse.query("SELECT * FROM dbo.ChurnPredictions").to_pandas()
+        assert run.status == "Succeeded", run.message
+        assert list(activities) == ["LoadDataFromSynapse", "BatchPrediction", "LoadPredictionsToSynapse"]
+        assert activities["LoadDataFromSynapse"].output["rowsCopied"] == len(customers) == 5100
+        assert len(scored_rows) == len(customers)  # one prediction per input row
+        assert set(scored_rows.prediction) <= {0, 1}
+        assert sorted(scored_rows.CustomerID) == sorted(customers.CustomerID)
+        features = ["Age", "Income", "CreditScore", "AccountBalance"]
+        expected = mlflow.pyfunc.load_model(str(model_dir)).predict(scored_rows[features])
+        assert (scored_rows.prediction.to_numpy() == expected).all()
     finally:
         stop_server(layout)
