@@ -11,7 +11,10 @@
 5. the trained model downloaded to ./model, and the seed's deploy_model.py: the model registered,
    an online endpoint with key auth, the blue deployment running the seed's score.py, 100% traffic;
    then one scoring request with the endpoint's key;
-6. the audit log verified, and a summary of where everything is.
+6. batch scoring: the batch endpoint the seed's pipeline names (create_batch_endpoint.py), then the
+   seed's batch_scoring_pipeline.json with its datasets, published and run: dbo.CustomerData copied to
+   the lake, scored by the batch endpoint, the predictions loaded into dbo.ChurnPredictions;
+7. the audit log verified, and a summary of where everything is.
 
 Each seed script runs from examples/seed as its own process, unchanged but for its imports and
 client construction (and the seed's data bugs, listed in the README). Safe to run again.
@@ -38,6 +41,7 @@ from lakebox.workspace import create_workspace, find_workspace
 SEED = Path(__file__).parent / "seed"
 SUBSCRIPTION, RESOURCE_GROUP, WORKSPACE = "your-subscription-id", "rg-ml-workspace", "ml-workspace-prod"
 ENDPOINT, MODEL = "customer-churn-endpoint", "customer-churn-model"
+PREDICTIONS = "dbo.ChurnPredictions"
 console = Console()
 
 
@@ -88,6 +92,32 @@ def printed_value(lines: list[str], prefix: str) -> str:
     return next(line.split(prefix, 1)[1].split()[0] for line in lines if prefix in line)
 
 
+def run_batch_scoring(ml_client: MLClient) -> str:
+    """The seed's batch scoring pipeline, end to end; a line for the summary."""
+    run_seed_script("create_batch_endpoint.py")
+    published = ml_client.pipelines.publish(SEED)
+    console.print(
+        f"[green]✓[/green] published pipeline {', '.join(published['pipelines'])} "
+        f"with datasets {', '.join(published['datasets'])}"
+    )
+    ml_client.warehouse.query(f"DROP TABLE IF EXISTS {PREDICTIONS}")  # the pipeline's Copy appends; start clean
+    with console.status("Running BatchScoringPipeline (warehouse -> lake -> batch endpoint -> warehouse) …"):
+        run = ml_client.pipelines.wait(ml_client.pipelines.run("BatchScoringPipeline").run_id)
+    for activity in ml_client.pipelines.activity_runs(run.run_id):
+        console.print(
+            f"  [dim]{activity.activity_name} ({activity.activity_type}): {activity.status.value} "
+            f"in {(activity.duration_ms or 0) / 1000:.1f}s[/dim]"
+        )
+    if run.status != "Succeeded":
+        raise SystemExit(f"BatchScoringPipeline {run.status}: {run.message}")
+    rows = ml_client.warehouse.query(f"SELECT count(*) AS n, sum(prediction) AS churn FROM {PREDICTIONS}").to_pylist()[
+        0
+    ]
+    line = f"{rows['n']} rows in {PREDICTIONS} ({rows['churn']} predicted to churn), run {run.run_id}"
+    console.print(f"[green]✓[/green] batch predictions: {line}")
+    return line
+
+
 def main() -> None:
     started = time.perf_counter()
     with console.status("Creating the workspace …"):
@@ -118,6 +148,8 @@ def main() -> None:
     answer = json.loads(json.loads(ml_client.online_endpoints.invoke(ENDPOINT, body=json.dumps(sample))))
     console.print(f"[green]✓[/green] endpoint {ENDPOINT} answers {answer}")
 
+    batch = run_batch_scoring(ml_client)
+
     verification = ml_client.audit.verify()
     console.print(
         f"[green]✓[/green] audit log: {verification.entries_checked} entries, chain intact: {verification.ok}"
@@ -143,6 +175,8 @@ def main() -> None:
     summary.add_row("online endpoint", f"{endpoint.scoring_uri} (traffic {endpoint.traffic})")
     summary.add_row("sample invocation", f"{json.dumps(sample)} -> {json.dumps(answer)}")
     summary.add_row("invoke it yourself", f".venv/bin/lakebox online-endpoint invoke {ENDPOINT} -w {WORKSPACE} -r FILE")
+    summary.add_row("batch predictions", batch)
+    summary.add_row("pipeline runs", f".venv/bin/lakebox pipeline runs -w {WORKSPACE}; ... pipeline show RUN_ID")
     summary.add_row("open the MLflow UI", f".venv/bin/lakebox server ui -w {WORKSPACE}")
     summary.add_row(
         "jobs and audit log", f".venv/bin/lakebox job list -w {WORKSPACE}; .venv/bin/lakebox audit list -w {WORKSPACE}"
