@@ -34,10 +34,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import mlflow
 import numpy as np
 import pandas as pd
-from mlflow.models import infer_signature
+from seed_model import FEATURES, train
 from sklearn.ensemble import RandomForestClassifier
 
 from lakebox import MLClient
@@ -47,7 +46,6 @@ from lakebox.workspace.manager import create_workspace
 
 ROOT = Path(__file__).parent
 RESULTS = ROOT / "results" / "serving.md"
-FEATURES = ["Age", "Income", "CreditScore", "AccountBalance"]
 SCORE_PY = """
 import json
 import mlflow
@@ -69,29 +67,6 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: int
-
-
-def customers(rows: int) -> tuple[pd.DataFrame, pd.Series]:
-    rng = np.random.default_rng(0)
-    frame = pd.DataFrame(
-        {
-            "Age": rng.integers(18, 80, rows).astype(float),
-            "Income": rng.normal(60_000, 20_000, rows),
-            "CreditScore": rng.integers(300, 850, rows).astype(float),
-            "AccountBalance": rng.normal(10_000, 5_000, rows),
-        }
-    )
-    churn = ((frame.Age < 30) ^ (frame.CreditScore > 600) ^ (rng.random(rows) < 0.2)).astype(int)
-    return frame, churn
-
-
-def train(folder: Path) -> tuple[RandomForestClassifier, pd.DataFrame]:
-    frame, churn = customers(100_000)
-    model = RandomForestClassifier(n_estimators=100, max_depth=10, random_state=0, n_jobs=-1).fit(frame, churn)
-    model.set_params(n_jobs=None)  # as loaded for serving: one thread per predict
-    signature = infer_signature(frame, churn)
-    mlflow.sklearn.save_model(model, folder, signature=signature, input_example=frame.iloc[:200])
-    return model, frame
 
 
 def in_process_ms(model: RandomForestClassifier, row: pd.DataFrame) -> float:
