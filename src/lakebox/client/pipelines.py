@@ -10,7 +10,7 @@ from typing import Any
 from lakebox.client._http import ApiClient
 from lakebox.entities.pipeline import ActivityRun, Artifact, PipelineRun
 from lakebox.errors import LakeboxError
-from lakebox.pipelines.artifacts import load_folder
+from lakebox.pipelines.folder import load_folder
 
 _POLL_SECONDS = 0.2
 

@@ -35,6 +35,7 @@ class SparkPool(BaseModel):
 
 SPARK_POOL_VARIABLE = "LAKEBOX_SPARK_POOL"
 SPARK_CONF_VARIABLE = "LAKEBOX_SPARK_CONF"
+NOTEBOOK_EXIT_VARIABLE = "LAKEBOX_NOTEBOOK_EXIT_FILE"  # where mssparkutils.notebook.exit leaves its value
 
 
 def spark(

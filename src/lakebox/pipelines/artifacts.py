@@ -1,5 +1,4 @@
-"""A folder of Synapse/ADF artifacts as git keeps them (``pipeline/``, ``dataset/``, ``linkedService/``,
-``trigger/``), and the checks a pipeline must pass before it is published.
+"""The checks Synapse/ADF artifacts (see :mod:`lakebox.pipelines.folder`) must pass before they are published.
 
 Validation reports every problem at once: unknown activity or dataset types (named), references to
 datasets, linked services or pipelines that do not exist, duplicate activity names, dependency
@@ -9,73 +8,44 @@ that do not parse (with the position).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
-from pydantic import ValidationError as PydanticValidationError
-
 from lakebox.entities.pipeline import Artifact
-from lakebox.errors import LakeboxError, ValidationError
+from lakebox.errors import LakeboxError
 from lakebox.pipelines import graph
 from lakebox.pipelines.activities import ACTIVITY_TYPES
 from lakebox.pipelines.datasets import DATASET_TYPES
 from lakebox.pipelines.expressions import is_dynamic, parse_template
+from lakebox.pipelines.folder import ArtifactBundle
 from lakebox.pipelines.timespan import parse_timespan
 
-FOLDERS = {"pipeline": "pipelines", "dataset": "datasets", "linkedService": "linked_services", "trigger": "triggers"}
 _BODIES = ("activities", "ifTrueActivities", "ifFalseActivities", "defaultActivities")
 
 
-class ArtifactBundle(BaseModel):
-    """What a publish sends: every artifact of a folder, as written."""
-
-    pipelines: list[Artifact] = Field(default_factory=list)
-    datasets: list[Artifact] = Field(default_factory=list)
-    linked_services: list[dict[str, Any]] = Field(default_factory=list)
-    triggers: list[Artifact] = Field(default_factory=list)
-
-
-def load_folder(folder: Path) -> ArtifactBundle:
-    """The artifacts under ``folder``; a file that is not valid JSON is an error naming it and the line."""
-    if not folder.is_dir():
-        raise ValidationError(f"{folder} is not a folder of pipeline artifacts")
-    found: dict[str, list[Any]] = {key: [] for key in FOLDERS.values()}
-    for sub, key in FOLDERS.items():
-        for file in sorted((folder / sub).glob("*.json")):
-            try:
-                found[key].append(json.loads(file.read_text()))
-            except json.JSONDecodeError as exc:
-                raise ValidationError(
-                    f"{file}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-                ) from None
-    if not any(found.values()):
-        raise ValidationError(f"{folder} has no artifacts (expected {', '.join(f'{s}/*.json' for s in FOLDERS)})")
-    try:
-        return ArtifactBundle.model_validate(found)
-    except PydanticValidationError as exc:
-        error = exc.errors()[0]
-        raise ValidationError(f"{'.'.join(map(str, error['loc']))}: {error['msg']}") from None
-
-
-def problems(bundle: ArtifactBundle, datasets: set[str], linked_services: set[str], pipelines: set[str]) -> list[str]:
-    """Everything wrong with the bundle's pipelines and datasets, given the names already published."""
-    datasets = {name.lower() for name in datasets} | {d.name.lower() for d in bundle.datasets}
-    services = {name.lower() for name in linked_services} | {
+def problems(bundle: ArtifactBundle, published: dict[str, set[str]]) -> list[str]:
+    """Everything wrong with the bundle, given the names already published in the workspace
+    (``published`` by kind: datasets, linked_services, pipelines, notebooks, spark_job_definitions,
+    spark_pools)."""
+    known = {kind: {name.lower() for name in names} for kind, names in published.items()}
+    for kind in ("datasets", "pipelines", "notebooks", "spark_job_definitions"):
+        known[kind] = known.get(kind, set()) | {a.name.lower() for a in getattr(bundle, kind)}
+    known["linked_services"] = known.get("linked_services", set()) | {
         str(s.get("name", "")).lower() for s in bundle.linked_services
     }
-    pipelines = {name.lower() for name in pipelines} | {p.name.lower() for p in bundle.pipelines}
     found: list[str] = []
     for dataset in bundle.datasets:
-        found += _dataset_problems(dataset, services)
+        found += _dataset_problems(dataset, known["linked_services"])
     for pipeline in bundle.pipelines:
-        found += _pipeline_problems(pipeline, datasets, services, pipelines)
+        found += _pipeline_problems(pipeline, known)
+    for definition in [*bundle.notebooks, *bundle.spark_job_definitions]:
+        pool = definition.properties.get("bigDataPool") or definition.properties.get("targetBigDataPool") or {}
+        if pool and str(pool.get("referenceName", "")).lower() not in known.get("spark_pools", set()):
+            found.append(f"{definition.name}: Spark pool {pool.get('referenceName')!r} does not exist")
     for trigger in bundle.triggers:
         for reference in trigger.properties.get("pipelines") or []:
             name = str((reference.get("pipelineReference") or {}).get("referenceName", ""))
-            if name.lower() not in pipelines:
+            if name.lower() not in known["pipelines"]:
                 found.append(f"trigger {trigger.name}: pipeline {name!r} does not exist")
     return found
 
@@ -92,7 +62,7 @@ def _dataset_problems(dataset: Artifact, services: set[str]) -> list[str]:
     return found
 
 
-def _pipeline_problems(pipeline: Artifact, datasets: set[str], services: set[str], pipelines: set[str]) -> list[str]:
+def _pipeline_problems(pipeline: Artifact, known: dict[str, set[str]]) -> list[str]:
     where = f"pipeline {pipeline.name}: "
     found: list[str] = []
     activities = pipeline.properties.get("activities")
@@ -107,7 +77,7 @@ def _pipeline_problems(pipeline: Artifact, datasets: set[str], services: set[str
             if name in seen:
                 found.append(f"{where}two activities are named {name!r}; names must be unique in a pipeline")
             seen.add(name)
-            found += [f"{where}activity {name!r}: {p}" for p in _activity_problems(item, datasets, services, pipelines)]
+            found += [f"{where}activity {name!r}: {p}" for p in _activity_problems(item, known)]
             if item.get("type") in ("SetVariable", "AppendVariable"):
                 variable = (item.get("typeProperties") or {}).get("variableName")
                 system = (item.get("typeProperties") or {}).get("setSystemVariable")
@@ -129,22 +99,30 @@ def _levels(activities: list[dict[str, Any]], label: str) -> Iterator[tuple[list
             yield from _levels(case.get("activities") or [], f"{label}{item.get('name')}.case {case.get('value')}: ")
 
 
-def _activity_problems(item: dict[str, Any], datasets: set[str], services: set[str], pipelines: set[str]) -> list[str]:
+_REFERENCES = {  # activity type: (typeProperties key, known kind, noun)
+    "ExecutePipeline": ("pipeline", "pipelines", "pipeline"),
+    "SynapseNotebook": ("notebook", "notebooks", "notebook"),
+    "SparkJob": ("sparkJob", "spark_job_definitions", "Spark job definition"),
+}
+
+
+def _activity_problems(item: dict[str, Any], known: dict[str, set[str]]) -> list[str]:
     found = []
     kind = item.get("type")
     if kind not in ACTIVITY_TYPES:
         return [f"type {kind!r} is not supported (supported: {', '.join(sorted(ACTIVITY_TYPES))})"]
     properties = item.get("typeProperties") or {}
     for reference in _dataset_references(item):
-        if str(reference.get("referenceName", "")).lower() not in datasets:
+        if str(reference.get("referenceName", "")).lower() not in known["datasets"]:
             found.append(f"dataset {reference.get('referenceName')!r} does not exist")
     service = (item.get("linkedServiceName") or {}).get("referenceName")
-    if service is not None and str(service).lower() not in services:
+    if service is not None and str(service).lower() not in known["linked_services"]:
         found.append(f"linked service {service!r} does not exist")
-    if kind == "ExecutePipeline":
-        target = str((properties.get("pipeline") or {}).get("referenceName", ""))
-        if target.lower() not in pipelines:
-            found.append(f"pipeline {target!r} does not exist")
+    if kind in _REFERENCES:
+        key, kind_known, noun = _REFERENCES[kind]
+        target = str((properties.get(key) or {}).get("referenceName", ""))
+        if target.lower() not in known.get(kind_known, set()):
+            found.append(f"{noun} {target!r} does not exist")
     policy = item.get("policy") or {}
     if "timeout" in policy:
         try:

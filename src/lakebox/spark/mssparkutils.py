@@ -1,12 +1,20 @@
-"""The parts of Synapse's ``mssparkutils`` that notebooks use for secrets, backed by the workspace vault.
+"""The parts of Synapse's ``mssparkutils`` that notebooks use: secrets, backed by the workspace vault,
+and a notebook's exit value.
 
 ``mssparkutils.credentials.getSecret("keyvault", "sql-password")`` reads the secret as the caller's
 identity (a job's managed identity inside jobs), so the read is checked and audited.
+``mssparkutils.notebook.exit(value)`` ends the notebook; a pipeline's SynapseNotebook activity
+returns the value as ``output.status.Output.result.exitValue``.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 from lakebox.client.ml_client import MLClient
+from lakebox.entities.spark_pool import NOTEBOOK_EXIT_VARIABLE
 
 
 class _Credentials:
@@ -33,4 +41,13 @@ class _Credentials:
         return self._client
 
 
+class _Notebook:
+    def exit(self, value: object) -> None:
+        """End the notebook here, handing ``value`` (as text) to the pipeline that ran it."""
+        if target := os.environ.get(NOTEBOOK_EXIT_VARIABLE):
+            Path(target).write_text(str(value))
+        sys.exit(0)
+
+
 credentials = _Credentials()
+notebook = _Notebook()

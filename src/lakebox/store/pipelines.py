@@ -1,6 +1,7 @@
 """Pipeline runs and their activity runs, with the one table of status transitions a run may take.
 
-The artifacts themselves (pipelines, datasets, triggers) are JSON specs in :class:`SpecStore`s.
+The artifacts themselves (pipelines, datasets, triggers, notebooks, Spark job definitions) are JSON
+specs in :class:`SpecStore`s.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ class PipelineStore:
         self.pipelines = SpecStore(db, "pipeline", Artifact, "pipeline")
         self.datasets = SpecStore(db, "dataset", Artifact, "dataset")
         self.triggers = SpecStore(db, "trigger", Artifact, "trigger")
+        self.notebooks = SpecStore(db, "notebook", Artifact, "notebook")
+        self.spark_job_definitions = SpecStore(db, "spark_job_definition", Artifact, "Spark job definition")
 
     # Runs
 

@@ -9,7 +9,8 @@ from lakebox.entities import Principal
 from lakebox.entities.linked_service import LinkedService
 from lakebox.entities.pipeline import ActivityRun, Artifact, PipelineRun, PipelineRunRequest, RerunRequest
 from lakebox.errors import ValidationError
-from lakebox.pipelines.artifacts import ArtifactBundle, problems
+from lakebox.pipelines.artifacts import problems
+from lakebox.pipelines.folder import ArtifactBundle
 from lakebox.security import actions
 from lakebox.server.auth import require
 from lakebox.server.context import ServerContext, get_context
@@ -24,12 +25,13 @@ def _invoked_by(principal: Principal) -> dict[str, str]:
 
 def _problems(context: ServerContext, bundle: ArtifactBundle) -> list[str]:
     store = context.stores.pipelines
-    return problems(
-        bundle,
-        {d.name for d in store.datasets.list()},
-        {s.name for s in context.stores.linked_services.list()},
-        {p.name for p in store.pipelines.list()},
-    )
+    published = {
+        kind: {artifact.name for artifact in getattr(store, kind).list()}
+        for kind in ("datasets", "pipelines", "notebooks", "spark_job_definitions")
+    }
+    published["linked_services"] = {s.name for s in context.stores.linked_services.list()}
+    published["spark_pools"] = {p.name for p in context.stores.spark_pools.list()}
+    return problems(bundle, published)
 
 
 @router.post("/pipelineArtifacts/validate", summary="Check a folder's artifacts without publishing them")
@@ -61,12 +63,13 @@ def publish(
         store.pipelines.put(pipeline)
     for trigger in body.triggers:
         store.triggers.put(trigger)
-    return {
-        "linked_services": [s.name for s in services],
-        "datasets": [d.name for d in body.datasets],
-        "pipelines": [p.name for p in body.pipelines],
-        "triggers": [t.name for t in body.triggers],
-    }
+    for notebook in body.notebooks:
+        store.notebooks.put(notebook)
+    for definition in body.spark_job_definitions:
+        store.spark_job_definitions.put(definition)
+    published = {kind: [a.name for a in getattr(body, kind)] for kind in ("datasets", "pipelines", "triggers")}
+    published |= {kind: [a.name for a in getattr(body, kind)] for kind in ("notebooks", "spark_job_definitions")}
+    return {"linked_services": [s.name for s in services], **published}
 
 
 @router.get("/pipelines", response_model=list[Artifact], summary="List published pipelines")
