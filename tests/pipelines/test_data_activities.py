@@ -14,6 +14,7 @@ import pytest
 from deltalake import DeltaTable
 from tests.conftest import RunningWorkspace
 from tests.pipelines.test_engine import act, pipeline, run
+from tests.postgres import PostgresServer
 
 from lakebox import ConflictError, MLClient
 from lakebox.entities import Datastore
@@ -304,3 +305,56 @@ def test_a_login_without_write_access_cannot_copy_into_the_warehouse(
     assert finished.status == "Failed"
     assert error["errorCode"] == "403" and "reader may not perform data action" in error["message"]
     assert client.warehouse.query("SELECT count(*) AS n FROM dbo.Guarded").column("n")[0].as_py() == 2
+
+
+def test_copy_to_and_from_postgresql_with_upsert_and_lookup(
+    client: MLClient, lake: Path, tmp_path: Path, postgres: PostgresServer
+) -> None:
+    postgres.create_database("sales")
+    connection = f"host=127.0.0.1;port={postgres.port};database=sales;username=postgres;Password=pg-pass-123"
+    client.warehouse.load("dbo.ForPostgres", customers(8), mode="overwrite")
+    (lake / "csv").mkdir(exist_ok=True)
+    (lake / "csv" / "changes.csv").write_text("id;name;age\n2;renamed;77\n9;added;40\n")
+    artifacts = {
+        "linkedService/Sales.json": {"type": "PostgreSql", "typeProperties": {"connectionString": connection}},
+        "dataset/SalesCustomers.json": {
+            "type": "PostgreSqlV2Table",
+            "linkedServiceName": {"referenceName": "Sales"},
+            "typeProperties": {"schema": "public", "table": "customers"},
+        },
+        "pipeline/ToPostgres.json": {
+            "activities": [
+                copy(
+                    "Out",
+                    ref("Table", name="ForPostgres"),
+                    ref("SalesCustomers"),
+                    sink={"preCopyScript": "DROP TABLE IF EXISTS public.customers"},
+                ),
+                copy(
+                    "Merge",
+                    ref("CsvFile"),
+                    ref("SalesCustomers"),
+                    "Out",
+                    sink={"writeBehavior": "upsert", "upsertSettings": {"keys": ["id"]}},
+                ),
+                act(
+                    "Count",
+                    "Lookup",
+                    {"Merge": ["Succeeded"]},
+                    dataset=ref("SalesCustomers"),
+                    source={"query": "SELECT count(*) AS n, max(age) AS oldest FROM public.customers"},
+                ),
+            ]
+        },
+    }
+    for name, properties in artifacts.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(json.dumps({"name": Path(name).stem, "properties": properties}))
+    client.pipelines.publish(tmp_path)
+    finished, _ = run(client, "ToPostgres")
+    assert finished.status == "Succeeded", finished.message
+    looked_up = next(a.output for a in client.pipelines.activity_runs(finished.run_id) if a.activity_name == "Count")
+    assert looked_up["firstRow"] == {"n": 9, "oldest": 77}  # 8 copied, 1 replaced, 1 added
+    assert "pg-pass-123" not in json.dumps(
+        [a.model_dump(mode="json") for a in client.pipelines.activity_runs(finished.run_id)]
+    )

@@ -1,10 +1,14 @@
 """Datasets: what a dataset artifact points at through its linked service, and its rows in and out.
 
-Table datasets (``AzureSqlDWTable``, ``AzureSqlTable``, ``SqlServerTable``) on a warehouse linked
-service name a table of the workspace's warehouse. File datasets (``Parquet``, ``DelimitedText``,
-``Json``, and lakebox's ``Delta``) on a storage linked service name a file or folder of a registered
-datastore through their ``location`` (``fileSystem``/``container``, ``folderPath``, ``fileName``).
-Every read and write is checked against the pipeline identity's data roles.
+- Table datasets (``AzureSqlDWTable``, ``AzureSqlTable``, ``SqlServerTable``) on a warehouse linked
+  service name a table of the workspace's warehouse.
+- PostgreSQL ones (``AzurePostgreSqlTable``, ``PostgreSqlTable``, ``PostgreSqlV2Table``) name a table
+  of the server their linked service names.
+- File datasets (``Parquet``, ``DelimitedText``, ``Json``, and lakebox's ``Delta``) on a storage
+  linked service name a file or folder of a registered datastore through their ``location``
+  (``fileSystem``/``container``, ``folderPath``, ``fileName``).
+
+Every read and write of the workspace's own data is checked against the identity's data roles.
 """
 
 from __future__ import annotations
@@ -24,11 +28,14 @@ from lakebox.errors import BadRequestError, NotFoundError
 from lakebox.lake import delta
 from lakebox.lake.files import read_files
 from lakebox.lake.warehouse import files_to_copy, parse_table_name
+from lakebox.lake.warehouse_engine import WarehouseEngine
 from lakebox.pipelines.expressions import Scope, evaluate
 from lakebox.pipelines.services import Services
 from lakebox.security import actions
 
-TABLE_TYPES = ("AzureSqlDWTable", "AzureSqlTable", "SqlServerTable")
+WAREHOUSE_TABLE_TYPES = ("AzureSqlDWTable", "AzureSqlTable", "SqlServerTable")
+POSTGRES_TABLE_TYPES = ("AzurePostgreSqlTable", "PostgreSqlTable", "PostgreSqlV2Table")
+TABLE_TYPES = (*WAREHOUSE_TABLE_TYPES, *POSTGRES_TABLE_TYPES)
 FILE_TYPES = {"Parquet": "parquet", "DelimitedText": "csv", "Json": "json", "Delta": "delta"}
 DATASET_TYPES = (*TABLE_TYPES, *FILE_TYPES)
 FileKind = Literal["parquet", "csv", "json", "delta"]
@@ -37,7 +44,7 @@ FileKind = Literal["parquet", "csv", "json", "delta"]
 @dataclass(frozen=True)
 class DatasetTarget:
     name: str
-    kind: Literal["warehouse", "lake"]
+    kind: Literal["warehouse", "postgresql", "lake"]
     linked_service: str
     table: str = ""
     path: Path = Path()
@@ -48,7 +55,9 @@ class DatasetTarget:
     header: bool = True
 
     def describe(self) -> str:
-        return f"warehouse table {self.table}" if self.kind == "warehouse" else f"{self.datastore}:{self.path.name}"
+        if self.kind == "lake":
+            return f"{self.datastore}:{self.path.name}"
+        return f"{'warehouse' if self.kind == 'warehouse' else 'PostgreSQL'} table {self.table}"
 
 
 def resolve(services: Services, reference: dict[str, Any], scope: Scope) -> DatasetTarget:
@@ -66,9 +75,12 @@ def resolve(services: Services, reference: dict[str, Any], scope: Scope) -> Data
     service = services.stores.linked_services.get(service_name)
     target = services.linked_services().target(service)
     if kind in TABLE_TYPES:
-        if target.kind != "warehouse":
-            raise BadRequestError(f"dataset {name}: {kind} needs a SQL linked service; {service_name} is {target.kind}")
-        return DatasetTarget(name, "warehouse", service.name, table=_table_name(name, type_properties))
+        wanted: Literal["warehouse", "postgresql"] = "warehouse" if kind in WAREHOUSE_TABLE_TYPES else "postgresql"
+        if target.kind != wanted:
+            raise BadRequestError(
+                f"dataset {name}: {kind} needs a {wanted} linked service; {service_name} is {target.kind}"
+            )
+        return DatasetTarget(name, wanted, service.name, table=_table_name(name, type_properties))
     if kind not in FILE_TYPES:
         raise BadRequestError(f"dataset {name}: type {kind!r} is not one of {', '.join(DATASET_TYPES)}")
     if target.kind != "datastore":
@@ -120,9 +132,8 @@ def _table_name(name: str, properties: dict[str, Any]) -> str:
 def read(services: Services, target: DatasetTarget, source: dict[str, Any] | None = None) -> pa.Table:
     """The rows of ``target``; a Copy or Lookup ``source`` may give a query or a stored procedure."""
     source = source or {}
-    if target.kind == "warehouse":
-        services.authorize(actions.WAREHOUSE_READ, "warehouse", principal=services.sql_principal(target.linked_service))
-        warehouse = services.warehouse()
+    if target.kind != "lake":
+        warehouse = _database(services, target, actions.WAREHOUSE_READ)
         if query := source.get("sqlReaderQuery") or source.get("query"):
             return warehouse.query(str(query), read_only=True)
         if procedure := source.get("sqlReaderStoredProcedureName"):
@@ -173,10 +184,8 @@ def _quote(value: str) -> str:
 
 def write(services: Services, target: DatasetTarget, data: pa.Table, sink: dict[str, Any], run_id: str) -> int:
     """Write ``data`` to ``target`` as a Copy ``sink`` says; returns the rows written."""
-    if target.kind == "warehouse":
-        principal = services.sql_principal(target.linked_service)
-        services.authorize(actions.WAREHOUSE_WRITE, "warehouse", principal=principal)
-        return _write_warehouse(services, target.table, data, sink)
+    if target.kind != "lake":
+        return _write_table(_database(services, target, actions.WAREHOUSE_WRITE), target.table, data, sink)
     services.authorize(actions.BLOBS_WRITE, f"datastores/{target.datastore}")
     if target.file_format == "delta":
         if sink.get("writeBehavior") == "overwrite":
@@ -197,8 +206,15 @@ def write(services: Services, target: DatasetTarget, data: pa.Table, sink: dict[
     return int(data.num_rows)
 
 
-def _write_warehouse(services: Services, table: str, data: pa.Table, sink: dict[str, Any]) -> int:
-    warehouse = services.warehouse()
+def _database(services: Services, target: DatasetTarget, action: str) -> WarehouseEngine:
+    """The database behind a table dataset; the workspace's warehouse checks ``action`` against the
+    roles of the identity the linked service acts as (a PostgreSQL server checks its own login)."""
+    if target.kind == "warehouse":
+        services.authorize(action, "warehouse", principal=services.sql_principal(target.linked_service))
+    return services.sql_engine(target.linked_service)
+
+
+def _write_table(warehouse: WarehouseEngine, table: str, data: pa.Table, sink: dict[str, Any]) -> int:
     if script := sink.get("preCopyScript"):
         warehouse.query(str(script), read_only=False)
     behavior = str(sink.get("writeBehavior") or "insert").lower()
@@ -210,17 +226,17 @@ def _write_warehouse(services: Services, table: str, data: pa.Table, sink: dict[
     keys = list((sink.get("upsertSettings") or {}).get("keys") or [])
     if not keys or any(key not in data.column_names for key in keys):
         raise BadRequestError(f"an upsert needs upsertSettings.keys naming columns of the source; got {keys}")
-    if not any(str(t["name"]).lower() == parse_table_name(table)[1].lower() for t in warehouse.tables()):
+    schema, name = parse_table_name(table)
+    if not any(str(t["name"]).lower() == name.lower() for t in warehouse.tables()):
         warehouse.load(table, data, mode="create")
         return int(data.num_rows)
-    schema, name = parse_table_name(table)
-    staging = f"{schema}.lakebox_upsert_{name}"
+    staging = f"{schema}.lakebox_upsert_{name}"  # unquoted: both engines fold it as the load did
     warehouse.load(staging, data, mode="overwrite")
     match = " AND ".join(f't."{key}" = s."{key}"' for key in keys)
-    target, source = f'"{schema}"."{name}"', f'"{schema}"."lakebox_upsert_{name}"'
+    columns = ", ".join(f'"{column}"' for column in data.column_names)
     warehouse.query(
-        f"BEGIN TRANSACTION; DELETE FROM {target} t WHERE EXISTS (SELECT 1 FROM {source} s WHERE {match}); "
-        f"INSERT INTO {target} BY NAME SELECT * FROM {source}; DROP TABLE {source}; COMMIT;",
+        f"BEGIN; DELETE FROM {schema}.{name} t WHERE EXISTS (SELECT 1 FROM {staging} s WHERE {match}); "
+        f"INSERT INTO {schema}.{name} ({columns}) SELECT {columns} FROM {staging}; DROP TABLE {staging}; COMMIT;",
         read_only=False,
     )
     return int(data.num_rows)
