@@ -19,7 +19,7 @@ from deltalake import DeltaTable, write_deltalake
 from sklearn.linear_model import LinearRegression
 
 from lakebox import BadRequestError, ConflictError, Input, MLClient, NotFoundError
-from lakebox.entities import CodeConfiguration, Model
+from lakebox.entities import CodeConfiguration, Environment, Model, SparkPool
 from lakebox.entities.batch import BatchDeployment, BatchEndpoint, BatchRetrySettings, ModelBatchDeployment
 from lakebox.errors import JobFailedError
 from tests.conftest import RunningWorkspace
@@ -247,3 +247,36 @@ def test_the_first_deployment_is_the_default_and_cannot_be_deleted_while_others_
     client.batch_deployments.begin_delete("second", endpoint).result()
     assert [d.name for d in client.batch_deployments.list(endpoint)] == ["mlflow"]
     assert client.batch_endpoints.get(endpoint).scoring_uri.endswith(f"/batchEndpoints/{endpoint}/invoke")
+
+
+@pytest.mark.slow
+def test_a_deployment_on_a_spark_pool_scores_with_spark(client: MLClient, endpoint: str, tmp_path: Path) -> None:
+    client.spark_pools.create_or_update(SparkPool(name="scoring-pool", node_count=2))
+    model = client.models.get("batch-exact", "1")
+    client.batch_endpoints.begin_create_or_update(BatchEndpoint(name="on-spark")).result()
+    with pytest.raises(BadRequestError, match="is a Spark pool"):
+        client.batch_deployments.begin_create_or_update(
+            BatchDeployment(
+                name="bad",
+                endpoint_name="on-spark",
+                model=model.id,
+                compute="scoring-pool",
+                environment=Environment(name="custom", conda_file={"dependencies": ["python=3.11"]}),
+            )
+        )
+    client.batch_deployments.begin_create_or_update(
+        BatchDeployment(name="spark", endpoint_name="on-spark", model=model.id, compute="scoring-pool")
+    ).result()
+    data = tmp_path / "in"
+    data.mkdir()
+    _frame(0, 30).to_csv(data / "a.csv", index=False)
+    pq.write_table(pa.Table.from_pandas(_frame(30, 70), preserve_index=False), data / "b.parquet", row_group_size=20)
+    job = client.batch_endpoints.invoke("on-spark", input=Input(path=str(data)))
+    log = io.StringIO()
+    client.jobs.stream(job.name, out=log)
+    predictions = pd.read_csv(_run(client, job.name, tmp_path / "dl") / "predictions.csv")
+    assert sorted(predictions.id) == list(range(100))
+    np.testing.assert_allclose(predictions.prediction, predictions.a + 2 * predictions.b, atol=1e-6)
+    by_source = predictions.set_index(["source_file", "source_row"]).id
+    assert by_source[("a.csv", 29)] == 29 and by_source[("b.parquet", 0)] == 30 and by_source[("b.parquet", 69)] == 99
+    assert "local[2]" in log.getvalue() or "lakebox batch (Spark)" in log.getvalue()

@@ -455,11 +455,11 @@ def main(argv: list[str] | None = None) -> int:
         return run(options)
     except Exception as exc:
         traceback.print_exc()
-        _report_failure(f"batch scoring could not start: {type(exc).__name__}: {exc}")
+        report_failure(f"batch scoring could not start: {type(exc).__name__}: {exc}")
         return 1
 
 
-def _report_failure(reason: str) -> None:
+def report_failure(reason: str) -> None:
     """Tell the job runner why the job failed (it shows this in place of an exit code)."""
     print(f"lakebox batch: failed: {reason}", file=sys.stderr, flush=True)
     if file := os.environ.get("LAKEBOX_FAILURE_FILE"):
@@ -510,7 +510,7 @@ def run(options: Options) -> int:
     (options.logs / SUMMARY_FILE).write_text(json.dumps(asdict(summary), indent=2))
     print(f"lakebox batch: {json.dumps(asdict(summary))}", file=sys.stderr, flush=True)
     if summary.status != "Completed":
-        _report_failure(_failure_text(summary))
+        report_failure(_failure_text(summary))
         return 1
     return 0
 

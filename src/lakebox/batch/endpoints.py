@@ -25,6 +25,7 @@ from lakebox.batch import driver
 from lakebox.entities import Input, Job, JobCreate, Output, Principal
 from lakebox.entities.batch import BatchDeployment, BatchDeploymentSettings, BatchEndpoint, BatchInvocation
 from lakebox.entities.model import Model
+from lakebox.entities.spark_pool import SPARK_POOL_VARIABLE
 from lakebox.environments.spec import resolve_environment
 from lakebox.errors import BadRequestError, ConflictError, NotFoundError
 from lakebox.jobs import code
@@ -117,7 +118,13 @@ class BatchEndpoints:
         if deployment.environment is not None and not isinstance(deployment.environment, str):
             resolve_environment(deployment.environment)
         compute = (deployment.compute or "local").removeprefix("azureml:")
-        if compute != "local":
+        if self._is_spark_pool(compute):
+            if deployment.code_configuration is not None or deployment.environment is not None:
+                raise BadRequestError(
+                    f"compute {compute} is a Spark pool: it scores no-code MLflow models in the pool's runtime "
+                    "(no code_configuration, no environment)"
+                )
+        elif compute != "local":
             self._stores.computes.get(compute)
         key = f"{endpoint.name}/{deployment.name}"
         try:
@@ -137,6 +144,11 @@ class BatchEndpoints:
         if endpoint.default_deployment is None:
             self._endpoints.put(endpoint.model_copy(update={"defaults": {"deployment_name": deployment.name}}))
         return stored, created
+
+    def _is_spark_pool(self, compute: str) -> bool:
+        if compute == "local" or any(c.name.lower() == compute.lower() for c in self._stores.computes.list()):
+            return False
+        return any(pool.name.lower() == compute.lower() for pool in self._stores.spark_pools.list())
 
     def get_deployment(self, endpoint: str, name: str) -> BatchDeployment:
         return self._deployments.get(f"{endpoint}/{name}").deployment
@@ -183,16 +195,21 @@ class BatchEndpoints:
         model_dir = self._registry.local_path(model)
         script = deployment.code_configuration.scoring_script if deployment.code_configuration else None
         outputs = {"score": Output(type="uri_folder", path=invocation.output_path)}
+        variables = settings.environment_variables | {"AZUREML_MODEL_DIR": str(model_dir.parent)}
+        compute, command = deployment.compute, _command(settings, script, tabular)
+        if deployment.compute and self._is_spark_pool(deployment.compute):
+            compute, command = None, _spark_command(settings)
+            variables[SPARK_POOL_VARIABLE] = deployment.compute
         spec = JobCreate(
             name=job_name,
             display_name=f"{endpoint.name}-{deployment.name}",
             experiment_name=invocation.experiment_name or endpoint.name,
-            command=_command(settings, script, tabular),
-            compute=deployment.compute,
+            command=command,
+            compute=compute,
             inputs={"data": data, "model": Input(type=_model_input_type(model), path=str(model_dir))},
             outputs=outputs,
             environment=deployment.environment if not isinstance(deployment.environment, str) else None,
-            environment_variables=settings.environment_variables | {"AZUREML_MODEL_DIR": str(model_dir.parent)},
+            environment_variables=variables,
             code_id=deployment.code_id,
             tags={"batch_endpoint": endpoint.name, "batch_deployment": deployment.name, "model": model.id or ""},
             description=f"batch scoring on {endpoint.name}/{deployment.name}",
@@ -237,6 +254,18 @@ def _override(settings: BatchDeploymentSettings, overrides: dict[str, Any]) -> B
     except PydanticValidationError as exc:
         error = exc.errors()[0]
         raise BadRequestError(f"params_override: {'.'.join(map(str, error['loc']))}: {error['msg']}") from None
+
+
+def _spark_command(settings: BatchDeploymentSettings) -> str:
+    arguments = [
+        "python", "-m", "lakebox.batch.spark_scoring",
+        "--input", "${{inputs.data}}",
+        "--output", "${{outputs.score}}",
+        "--model-dir", "${{inputs.model}}",
+        "--output-file-name", settings.output_file_name,
+        "--output-format", settings.resolved_format,
+    ]  # fmt: skip
+    return " ".join(a if a.startswith("${{") else shlex.quote(a) for a in arguments)
 
 
 def _command(settings: BatchDeploymentSettings, script: str | None, tabular: bool) -> str:
