@@ -102,7 +102,7 @@ class BatchEndpoints:
         """Check the model, code, environment and compute, store the deployment, and make it the
         endpoint's default if it has none."""
         endpoint = self._endpoints.get(deployment.endpoint_name)
-        model = self._model(deployment)
+        model = self._registry.deployed(deployment.model)
         if deployment.code_configuration is None and model.type != "mlflow_model":
             raise BadRequestError("a custom_model needs code_configuration with a scoring_script (a batch score.py)")
         if deployment.code_configuration is not None:
@@ -169,15 +169,6 @@ class BatchEndpoints:
                 )
             self._endpoints.put(endpoint.model_copy(update={"defaults": {}}))
         self._deployments.delete(f"{endpoint.name}/{deployment.name}")
-
-    def _model(self, deployment: BatchDeployment) -> Model:
-        if deployment.model is None:
-            raise BadRequestError("a batch deployment needs a model (a registered model, azureml:<name>:<version>)")
-        if isinstance(deployment.model, Model):
-            if deployment.model.name is None:
-                raise BadRequestError("register the model first (ml_client.models.create_or_update)")
-            return self._registry.get(deployment.model.name, deployment.model.version)
-        return self._registry.resolve(deployment.model)
 
     # Invocations
 

@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
 
 from lakebox.client._http import ApiClient
 from lakebox.client.models import ModelOperations
-from lakebox.entities.endpoint import CodeConfiguration
+from lakebox.entities.endpoint import Deployment
 from lakebox.entities.model import Model
 from lakebox.jobs.code import pack
 
 
-class _Deployment(Protocol):
-    name: str
-    endpoint_name: str
-    model: str | Model | None
-    code_configuration: CodeConfiguration | None
-    code_id: str | None
-
-
-def registered_model(models: ModelOperations, deployment: _Deployment) -> str | None:
+def registered_model(models: ModelOperations, deployment: Deployment) -> str | None:
     """The deployment's model as a reference; a model given as files is registered first."""
     model = deployment.model
     if isinstance(model, Model):
@@ -31,7 +22,7 @@ def registered_model(models: ModelOperations, deployment: _Deployment) -> str | 
     return model
 
 
-def upload_code(api: ApiClient, deployment: _Deployment) -> str | None:
+def upload_code(api: ApiClient, deployment: Deployment) -> str | None:
     """The id of the deployment's scoring code, uploaded as a snapshot of its folder."""
     if deployment.code_configuration is None or deployment.code_configuration.code is None:
         return deployment.code_id

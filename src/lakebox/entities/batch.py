@@ -7,9 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from lakebox.entities.endpoint import CodeConfiguration, ProvisioningState
-from lakebox.entities.environment import Environment
-from lakebox.entities.model import Model
+from lakebox.entities.endpoint import Deployment, ProvisioningState
 
 OutputAction = Literal["append_row", "summary_only"]
 OutputFormat = Literal["csv", "parquet", "delta"]
@@ -69,27 +67,14 @@ class BatchDeploymentSettings(BaseModel):
 _SETTING_NAMES = set(BatchDeploymentSettings.model_fields)
 
 
-class BatchDeployment(BaseModel):
+class BatchDeployment(Deployment):
     """A model (no-code MLflow, or with a batch ``score.py``) and how its invocations are scored.
 
     The scoring settings may be given flat (``BatchDeployment``) or as ``settings=`` (Azure ML's
     ``ModelBatchDeployment``); they are kept as ``settings``."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    name: str
-    endpoint_name: str
-    model: str | Model | None = None
-    description: str | None = None
-    tags: dict[str, str] = Field(default_factory=dict)
-    code_configuration: CodeConfiguration | None = None
-    environment: str | Environment | None = None
     compute: str | None = None
     settings: BatchDeploymentSettings = Field(default_factory=BatchDeploymentSettings)
-    # Set by the server.
-    provisioning_state: ProvisioningState | None = None
-    code_id: str | None = None
-    created_at: datetime | None = None
 
     @model_validator(mode="before")
     @classmethod

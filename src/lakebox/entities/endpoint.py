@@ -74,8 +74,8 @@ class BatchingSettings(BaseModel):
     max_batch_wait_ms: float = Field(default=0.0, ge=0, le=1000)
 
 
-class ManagedOnlineDeployment(BaseModel):
-    """A deployment: ``instance_count`` worker processes serving one model version."""
+class Deployment(BaseModel):
+    """What online and batch deployments share: the model, its scoring code and its environment."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -84,10 +84,19 @@ class ManagedOnlineDeployment(BaseModel):
     model: str | Model | None = None
     description: str | None = None
     tags: dict[str, str] = Field(default_factory=dict)
-    instance_type: str = "Standard_DS3_v2"
-    instance_count: int = Field(default=1, ge=1, le=64)
     code_configuration: CodeConfiguration | None = None
     environment: str | Environment | None = None
+    # Set by the server.
+    provisioning_state: ProvisioningState | None = None
+    code_id: str | None = None
+    created_at: datetime | None = None
+
+
+class ManagedOnlineDeployment(Deployment):
+    """A deployment: ``instance_count`` worker processes serving one model version."""
+
+    instance_type: str = "Standard_DS3_v2"
+    instance_count: int = Field(default=1, ge=1, le=64)
     environment_variables: dict[str, str] = Field(default_factory=dict)
     request_settings: OnlineRequestSettings = Field(default_factory=OnlineRequestSettings)
     liveness_probe: ProbeSettings = Field(default_factory=ProbeSettings)
@@ -99,10 +108,7 @@ class ManagedOnlineDeployment(BaseModel):
     )
     # Set by the server.
     predictor: str | None = None
-    provisioning_state: ProvisioningState | None = None
     error: str | None = None
-    code_id: str | None = None
-    created_at: datetime | None = None
 
 
 class EndpointAuthKeys(BaseModel):

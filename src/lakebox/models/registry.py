@@ -22,7 +22,7 @@ from mlflow.store.model_registry.sqlalchemy_store import SqlAlchemyStore as Regi
 
 from lakebox.entities.model import Model, ModelCreate
 from lakebox.entities.reference import parse_reference
-from lakebox.errors import NotFoundError, ValidationError
+from lakebox.errors import BadRequestError, NotFoundError, ValidationError
 from lakebox.jobs.tracking import JobTracking
 from lakebox.lake.datastores import lake_resolver
 from lakebox.lake.uris import is_lake_uri
@@ -118,6 +118,16 @@ class ModelRegistry:
     def resolve(self, reference: str) -> Model:
         """``azureml:name:version``, ``name:version``, ``azureml:name@latest`` or ``name`` to its version."""
         return self.get(*parse_reference(reference))
+
+    def deployed(self, model: str | Model | None) -> Model:
+        """The registered version a deployment names (a reference, or a registered ``Model``)."""
+        if model is None:
+            raise BadRequestError("a deployment needs a model (a registered model, azureml:<name>:<version>)")
+        if isinstance(model, Model):
+            if model.name is None:
+                raise BadRequestError("register the model first (ml_client.models.create_or_update)")
+            return self.get(model.name, model.version)
+        return self.resolve(model)
 
     def _source(self, model: ModelCreate, upload: Path | None) -> tuple[Path, str | None, str | None]:
         """The files to register, and the job and run that produced them when known."""

@@ -186,7 +186,7 @@ class EndpointController:
     ) -> tuple[DeploymentRecord, bool]:
         """Validate, store as Creating/Updating, and provision in the background."""
         endpoint = self._stores.endpoints.get(deployment.endpoint_name)
-        model = self._model(deployment)
+        model = self._registry.deployed(deployment.model)
         if deployment.code_configuration is None and model.type != "mlflow_model":
             raise BadRequestError("a custom_model needs code_configuration with a scoring_script (score.py)")
         if deployment.code_configuration is not None and deployment.code_id is not None:
@@ -265,15 +265,6 @@ class EndpointController:
         if not logs:
             return log_tail(folder / "provisioning.log", lines)
         return "\n".join(f"--- instance {log.stem.rsplit('-', 1)[-1]} ---\n{log_tail(log, lines)}" for log in logs)
-
-    def _model(self, deployment: ManagedOnlineDeployment) -> Model:
-        if deployment.model is None:
-            raise BadRequestError("a deployment needs a model (a registered model, azureml:<name>:<version>)")
-        if isinstance(deployment.model, Model):
-            if deployment.model.name is None:
-                raise BadRequestError("register the model first (ml_client.models.create_or_update)")
-            return self._registry.get(deployment.model.name, deployment.model.version)
-        return self._registry.resolve(deployment.model)
 
     # Provisioning
 
