@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from lakebox.entities.pipeline import ActivityRun, ActivityStatus, Artifact, PipelineRun, PipelineRunStatus
-from lakebox.errors import BadRequestError, ConflictError
+from lakebox.errors import BadRequestError, ConflictError, LakeboxError
 from lakebox.pipelines import graph
 from lakebox.pipelines.activities import ACTIVITY_TYPES
 from lakebox.pipelines.activities.base import ActivityContext, Body, Cancelled, RunState, failure_of
@@ -386,11 +386,6 @@ class PipelineEngine:
         if run.status is PipelineRunStatus.CANCELING:
             self._store.transition(run.run_id, PipelineRunStatus.CANCELLED, "cancelled (the server restarted)")
             return
-        try:
-            pipeline = self._store.pipelines.get(run.pipeline_name)
-        except Exception as exc:
-            self._store.transition(run.run_id, PipelineRunStatus.FAILED, f"cannot resume after a restart: {exc}")
-            return
         if any(value == REDACTED for value in run.parameters.values()):
             self._store.transition(
                 run.run_id,
@@ -398,9 +393,14 @@ class PipelineEngine:
                 "the server restarted mid-run, and this run's SecureString parameters are not kept; start it again",
             )
             return
+        try:  # the pipeline may have been deleted or changed since the run started
+            pipeline = self._store.pipelines.get(run.pipeline_name)
+            values = bind_parameters(pipeline, run.parameters)
+        except LakeboxError as exc:
+            self._store.transition(run.run_id, PipelineRunStatus.FAILED, f"cannot resume after a restart: {exc}")
+            return
         _logger.info("resuming pipeline run %s of %s", run.run_id, run.pipeline_name)
         seeds = self._finished_top_level(run.run_id, only_succeeded=False, pipeline=pipeline)
-        values = bind_parameters(pipeline, run.parameters)
         self._launch(run, pipeline, values, seeds, variables=self._store.variables(run.run_id))
 
     def _finished_top_level(
