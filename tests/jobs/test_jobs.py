@@ -168,6 +168,22 @@ def test_queue_never_exceeds_the_cluster_size(ml_client: MLClient, tmp_path: Pat
     assert most_at_once == 2
 
 
+def test_a_job_that_outgrows_its_sizes_memory_is_stopped_and_says_so(ml_client: MLClient) -> None:
+    ml_client.compute.begin_create_or_update(ComputeCluster(name="tiny", size="Standard_B1s")).result()  # 1 GiB
+    hog = "import time; ballast = bytearray(1536 * 2**20); time.sleep(60)"
+    started = time.monotonic()
+    job = ml_client.jobs.create_or_update(command(command=f'python -c "{hog}"', compute="tiny"))
+    with pytest.raises(JobFailedError, match="of memory, more than"):
+        ml_client.jobs.stream(job.name, out=io.StringIO())
+    assert time.monotonic() - started < 30
+    error = ml_client.jobs.get(job.name).error or ""
+    assert "more than the 1.00 GiB of its compute size Standard_B1s" in error
+    within_limit = ml_client.jobs.create_or_update(
+        command(command='python -c "ballast = bytearray(256 * 2**20)"', compute="tiny")
+    )
+    assert ml_client.jobs.stream(within_limit.name, out=io.StringIO()).status == "Completed"
+
+
 def test_reader_lists_jobs_but_cannot_submit(shared_workspace: RunningWorkspace) -> None:
     with shared_workspace.http() as owner:
         owner.post("/api/v1/identities", json={"name": "job-reader"})

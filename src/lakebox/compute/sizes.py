@@ -1,7 +1,8 @@
 """Azure VM size names and the cores and memory they stand for on a lakebox compute.
 
 The local backend gives each job of a cluster at most these cores (CPU affinity) and this much
-memory (RLIMIT_AS of its process tree), as far as the machine has them. Names match without
+memory (the resident memory of its process tree, watched twice a second; a job that outgrows it is
+stopped and fails saying so), as far as the machine has them. Names match without
 regard to case (the seed writes both ``STANDARD_DS3_V2`` and ``Standard_DS3_v2``).
 """
 
@@ -20,6 +21,9 @@ class VmSize:
 
 
 _SIZES = [
+    VmSize("Standard_B1s", 1, 1),
+    VmSize("Standard_B1ms", 1, 2),
+    VmSize("Standard_B2s", 2, 4),
     VmSize("Standard_DS1_v2", 1, 3.5),
     VmSize("Standard_DS2_v2", 2, 7),
     VmSize("Standard_DS3_v2", 4, 14),

@@ -2,7 +2,8 @@
 
 The command runs under ``bash -c`` inside a wrapper that writes its exit status to a file, so a
 restarted server can re-attach to a job it did not start and still learn how it ended. The
-compute's size sets CPU affinity and the thread counts of the common numeric libraries. When the
+compute's size sets CPU affinity and the thread counts of the common numeric libraries; the runner
+watches the resident memory of the process tree against the size's memory (:func:`tree_memory`). When the
 workspace holds secrets, the output passes through ``lakebox.vault.redaction`` first.
 """
 
@@ -79,6 +80,24 @@ def exit_status(exit_file: Path) -> int | None:
         return int(exit_file.read_text().strip())
     except (FileNotFoundError, ValueError):
         return None
+
+
+def tree_memory(pid: int) -> int:
+    """Bytes of resident memory of a process and all its descendants (0 once it is gone)."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    total = 0
+    for item in processes:
+        try:
+            total += item.memory_info().rss
+        except psutil.Error:
+            continue  # ended meanwhile
+    return total
 
 
 def describe_exit(code: int) -> str:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
 
+import psutil
+
 from lakebox.compute.sizes import DEFAULT_SIZE, VmSize, vm_size
 from lakebox.entities import Input, Job, JobCreate, JobOutput, JobStatus, Principal
 from lakebox.environments.builder import ensure_built
@@ -37,6 +39,7 @@ _logger = logging.getLogger(__name__)
 LOCAL_COMPUTE = "local"
 _POLL_SECONDS = 0.1
 _CANCEL_GRACE_SECONDS = 10
+_MEMORY_POLL_SECONDS = 0.5
 FAILURE_FILE = "failure.txt"  # a command may say here why it failed, in place of its exit code
 
 
@@ -177,9 +180,10 @@ class JobRunner:
             return 1
 
     def _size(self, compute: str) -> VmSize:
-        if compute == LOCAL_COMPUTE:
+        try:
+            return vm_size(DEFAULT_SIZE if compute == LOCAL_COMPUTE else self._stores.computes.get(compute).size)
+        except NotFoundError:  # a re-attached job whose cluster was deleted meanwhile
             return vm_size(DEFAULT_SIZE)
-        return vm_size(self._stores.computes.get(compute).size)
 
     # Running
 
@@ -265,8 +269,21 @@ class JobRunner:
         return variables
 
     def _watch(self, name: str) -> None:
+        """Wait for the job's process to end; kill it if its tree outgrows the compute size's memory."""
         pid, _ = self._stores.jobs.runtime(name)
+        size = self._size(self._stores.jobs.get(name).compute)
+        limit = int(min(size.memory_gib * 2**30, psutil.virtual_memory().total))
+        next_check = 0.0
         while pid is not None and pid_alive(pid):
+            if time.monotonic() >= next_check:
+                next_check = time.monotonic() + _MEMORY_POLL_SECONDS
+                if (used := process.tree_memory(pid)) > limit:
+                    reason = (
+                        f"the job used {used / 2**30:.2f} GiB of memory, more than the {limit / 2**30:.2f} GiB of "
+                        f"its compute size {size.name}; it was stopped"
+                    )
+                    (self._layout.jobs_dir / name / FAILURE_FILE).write_text(reason)
+                    _kill_group(pid)
             time.sleep(_POLL_SECONDS)
         self._finish(name)
 
@@ -277,7 +294,8 @@ class JobRunner:
             if job.status is JobStatus.CANCELED:
                 return
             if exit_code is None:
-                self._fail(name, "the job's process ended without an exit status (killed with its process group?)")
+                unknown = "the job's process ended without an exit status (killed with its process group?)"
+                self._fail(name, self._failure_reason(name) or unknown)
                 return
             self._stores.jobs.transition(name, JobStatus.FINALIZING)
             if exit_code != 0:
