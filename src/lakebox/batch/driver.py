@@ -434,16 +434,21 @@ def combine(parts: Path, options: Options) -> Path:
     return target
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="lakebox-batch")
+def add_io_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments every batch scoring job takes: where the input is and where its output goes."""
     parser.add_argument("--input", type=Path, required=True)
     parser.add_argument("--output", type=Path, required=True)
     parser.add_argument("--logs", type=Path, default=Path(os.environ.get("LAKEBOX_LOGS_DIR", ".")))
+    parser.add_argument("--output-file-name", default="predictions.csv")
+    parser.add_argument("--output-format", choices=("csv", "parquet", "delta"), default="csv")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="lakebox-batch")
+    add_io_arguments(parser)
     parser.add_argument("--model-dir", type=Path)
     parser.add_argument("--scoring-script", type=Path)
-    parser.add_argument("--output-file-name", default="predictions.csv")
     parser.add_argument("--output-action", choices=("append_row", "summary_only"), default="append_row")
-    parser.add_argument("--output-format", choices=("csv", "parquet", "delta"), default="csv")
     parser.add_argument("--mini-batch-size", type=int, default=10)
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--error-threshold", type=int, default=-1)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sys
 import time
@@ -20,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from lakebox.batch.driver import SUMMARY_FILE, Options, combine, report_failure
+from lakebox.batch.driver import SUMMARY_FILE, Options, add_io_arguments, combine, report_failure
 
 
 def score(options: Options) -> dict[str, Any]:
@@ -113,9 +112,6 @@ def _write(frame: Any, options: Options) -> int:
         writer.option("header", True).csv(str(parts))
     else:
         writer.parquet(str(parts))
-    for part in parts.glob("part-*"):
-        if part.suffix not in (".csv", ".parquet"):
-            part.rename(part.with_name(part.name.split(".")[0] + f".{options.output_format}"))
     combine(parts, options)
     shutil.rmtree(parts, ignore_errors=True)
     return rows
@@ -123,12 +119,8 @@ def _write(frame: Any, options: Options) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lakebox-batch-spark")
-    parser.add_argument("--input", type=Path, required=True)
-    parser.add_argument("--output", type=Path, required=True)
-    parser.add_argument("--logs", type=Path, default=Path(os.environ.get("LAKEBOX_LOGS_DIR", ".")))
+    add_io_arguments(parser)
     parser.add_argument("--model-dir", type=Path, required=True)
-    parser.add_argument("--output-file-name", default="predictions.csv")
-    parser.add_argument("--output-format", choices=("csv", "parquet", "delta"), default="csv")
     arguments = vars(parser.parse_args(argv))
     options = Options(
         **arguments, output_action="append_row", mini_batch_size=0, concurrency=0, error_threshold=-1,
