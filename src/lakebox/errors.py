@@ -17,7 +17,10 @@ Each class has an HTTP status and a stable ``code``. The server renders any of t
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError as PydanticValidationError
 
 
 class LakeboxError(Exception):
@@ -43,6 +46,14 @@ class BadRequestError(LakeboxError):
 class ValidationError(LakeboxError):
     status_code = 422
     code = "validation_error"
+
+
+def problems_of(exc: PydanticValidationError) -> str:
+    """A pydantic validation error as one line a user can act on: ``where: what; where: what``."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in err['loc']) or 'value'}: {err['msg'].removeprefix('Value error, ')}"
+        for err in exc.errors()
+    )
 
 
 class AuthenticationError(LakeboxError):

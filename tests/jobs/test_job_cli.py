@@ -59,7 +59,8 @@ def test_job_yaml_runs_with_paths_relative_to_the_file(
     ("body", "message"),
     [
         ("type: command\ncommand: echo\nresources: {}\n", "unknown field(s) resources"),
-        ("type: sweep\ncommand: echo\n", "type 'sweep' is not supported"),
+        ("type: pipeline\ncommand: echo\n", "type 'pipeline' is not supported"),
+        ("type: sweep\ncommand: echo\n", "unknown field(s) command for a sweep job"),
         ("type: command\ncommand: echo ${{inputs.none}}\n", "undefined inputs.none"),
     ],
 )

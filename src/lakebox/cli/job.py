@@ -12,15 +12,18 @@ from lakebox.cli.output import OutputFormat, OutputOption, err_console, render
 from lakebox.entities import JobStatus
 from lakebox.jobs.spec_file import load_job_file
 
-app = typer.Typer(help="Command jobs: submit, follow, cancel.", no_args_is_help=True)
-COLUMNS = ["name", "display_name", "status", "compute", "environment", "created_at", "error"]
+app = typer.Typer(help="Command and sweep jobs: submit, follow, cancel.", no_args_is_help=True)
+TRIAL_COLUMNS = ["name", "status", "tags", "error"]
+COLUMNS = ["name", "type", "display_name", "status", "compute", "environment", "created_at", "error"]
 
 
 @app.command("create")
 @with_workspace
 def create(
     workspace: WorkspaceRef,
-    file: Annotated[Path, typer.Option("--file", "-f", help="Azure ML CLI v2 job YAML (type: command).")],
+    file: Annotated[
+        Path, typer.Option("--file", "-f", help="Azure ML CLI v2 job YAML (type: command, spark or sweep).")
+    ],
     stream: Annotated[bool, typer.Option("--stream", help="Follow the job's output until it ends.")] = False,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
@@ -39,12 +42,14 @@ def create(
 def list_(
     workspace: WorkspaceRef,
     status: Annotated[JobStatus | None, typer.Option(help="Only jobs in this status.")] = None,
+    parent: Annotated[str | None, typer.Option("--parent", help="Only the trials of this sweep job.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
-    """List jobs, newest first."""
+    """List jobs, newest first (a sweep's trials with ``--parent``)."""
     with workspace.client() as client:
-        render(client.jobs.list(status=status, limit=limit), output, columns=COLUMNS)
+        jobs = client.jobs.list(status=status, parent_job_name=parent, limit=limit)
+        render(jobs, output, columns=TRIAL_COLUMNS if parent else COLUMNS)
 
 
 @app.command("show")

@@ -14,7 +14,9 @@ from lakebox.client.environments import EnvironmentOperations
 from lakebox.client.poller import LROPoller
 from lakebox.entities import Command, Job, JobCreate, JobLogs, JobStatus
 from lakebox.entities.job import JobSpec
-from lakebox.errors import JobFailedError
+from lakebox.entities.search_space import SEARCH_SPACE_TYPES
+from lakebox.entities.sweep import SweepFields, SweepJob, SweepJobCreate
+from lakebox.errors import JobFailedError, ValidationError
 from lakebox.jobs.code import unpack
 
 _STREAM_POLL_SECONDS = 0.1
@@ -26,21 +28,42 @@ class JobOperations:
         self._api = api
         self._environments = environments
 
-    def create_or_update(self, job: Command) -> Job:
-        """Submit a command job: its ``code`` folder is uploaded, its environment sent with it."""
+    def create_or_update(self, job: Command | SweepJob) -> Job:
+        """Submit a command or sweep job: the ``code`` folder is uploaded, the environment sent with it."""
+        body: JobCreate | SweepJobCreate
+        if isinstance(job, SweepJob):
+            body = SweepJobCreate(
+                **job.model_dump(include=set(SweepFields.model_fields) - {"trial"}), trial=self._create(job.trial)
+            )
+        else:
+            body = self._create(job)
+        return Job.model_validate(self._api.request("POST", "/api/v1/jobs", json=body.model_dump(mode="json")))
+
+    def _create(self, job: Command) -> JobCreate:
+        distributions = sorted(k for k, v in job.inputs.items() if isinstance(v, SEARCH_SPACE_TYPES))
+        if distributions:
+            raise ValidationError(
+                f"input(s) {', '.join(distributions)} are search space distributions; submit job.sweep(...) instead"
+            )
         code_id = upload_folder(self._api, Path(job.code)) if job.code is not None else None
-        body = JobCreate(
+        return JobCreate(
             **job.model_dump(include=set(JobSpec.model_fields)),
             code_id=code_id,
             environment=self._environments.inline(job.environment),
         )
-        return Job.model_validate(self._api.request("POST", "/api/v1/jobs", json=body.model_dump(mode="json")))
 
     def get(self, name: str) -> Job:
         return Job.model_validate(self._api.request("GET", f"/api/v1/jobs/{name}"))
 
-    def list(self, *, status: JobStatus | str | None = None, limit: int = 100) -> builtins.list[Job]:
-        params = {"status": JobStatus(status).value if status else None, "limit": limit}
+    def list(
+        self, *, status: JobStatus | str | None = None, parent_job_name: str | None = None, limit: int = 100
+    ) -> builtins.list[Job]:
+        """Jobs newest first; with ``parent_job_name``, the trials of that sweep job."""
+        params = {
+            "status": JobStatus(status).value if status else None,
+            "parent_job_name": parent_job_name,
+            "limit": limit,
+        }
         return [Job.model_validate(item) for item in self._api.request("GET", "/api/v1/jobs", params=params)]
 
     def stream(self, name: str, out: TextIO | None = None) -> Job:

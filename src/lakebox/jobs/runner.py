@@ -3,6 +3,7 @@ thread per running job, and recovery of jobs a previous server left behind."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -12,17 +13,19 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import psutil
 
 from lakebox.compute.sizes import DEFAULT_SIZE, VmSize, vm_size
 from lakebox.entities import Input, Job, JobCreate, JobOutput, JobStatus, Principal
+from lakebox.entities.sweep import SweepJobCreate
 from lakebox.environments.builder import ensure_built
 from lakebox.environments.spec import resolve_environment
 from lakebox.errors import ConflictError, LakeboxError, NotFoundError
 from lakebox.jobs import code, process
 from lakebox.jobs.io import allocate_output, resolve_input
+from lakebox.jobs.sweep.controller import SweepController
 from lakebox.jobs.templating import render
 from lakebox.jobs.tracking import JobTracking
 from lakebox.lake import delta
@@ -64,6 +67,7 @@ class JobRunner:
         self._tracking = JobTracking(layout)
         self._wake = threading.Condition()
         self._running: dict[str, str] = {}  # job -> compute
+        self._sweeps = SweepController(self, stores, self._tracking)
         self._stopping = False
 
     # Lifecycle
@@ -80,9 +84,15 @@ class JobRunner:
 
     # Submission
 
-    def submit(self, spec: JobCreate, principal: Principal) -> Job:
+    def submit(self, spec: JobCreate | SweepJobCreate, principal: Principal) -> Job:
         """Validate everything a job needs, then queue it; nothing is stored when validation fails."""
-        name = spec.name or _job_name()
+        if isinstance(spec, SweepJobCreate):
+            return self._sweeps.submit(spec, principal.name)
+        return self.enqueue(self.plan(spec, principal.name))
+
+    def plan(self, spec: JobCreate, submitted_by: str, parent: str | None = None) -> dict[str, Any]:
+        """The stored fields of a command job, once everything it names is checked (raises if not)."""
+        name = spec.name or job_name()
         compute = self._compute_name(spec.compute)
         environment = resolve_environment(spec.environment)
         if spec.code_id:
@@ -92,17 +102,21 @@ class JobRunner:
         inputs, staged = self._inputs(spec, job_dir, lake)
         outputs = {key: allocate_output(lake, name, key, out) for key, out in spec.outputs.items()}
         self._check_datastore_access(lake, [Path(s["source"]) for s in staged.values()], list(inputs.values()), outputs)
-        command = render(spec.command, inputs, {key: out.local_path for key, out in outputs.items()})
-        self._stores.jobs.create(
-            name=name,
-            spec=spec.model_dump(mode="json") | {"staged_inputs": staged, "submitted_by": principal.name},
-            compute=compute,
-            environment=environment[0],
-            command=command,
-            experiment_name=spec.experiment_name or "Default",
-            outputs={key: out.model_dump() for key, out in outputs.items()},
-        )
-        job = self._stores.jobs.transition(name, JobStatus.QUEUED)
+        return {
+            "name": name,
+            "spec": spec.model_dump(mode="json") | {"staged_inputs": staged, "submitted_by": submitted_by},
+            "compute": compute,
+            "environment": environment[0],
+            "command": render(spec.command, inputs, {key: out.local_path for key, out in outputs.items()}),
+            "experiment_name": spec.experiment_name or "Default",
+            "outputs": {key: out.model_dump() for key, out in outputs.items()},
+            "parent_job_name": parent,
+        }
+
+    def enqueue(self, fields: dict[str, Any]) -> Job:
+        """Store a planned job and queue it."""
+        self._stores.jobs.create(**fields)
+        job = self._stores.jobs.transition(fields["name"], JobStatus.QUEUED)
         with self._wake:
             self._wake.notify_all()
         return job
@@ -162,12 +176,15 @@ class JobRunner:
 
     def _start_queued(self) -> None:
         for job in self._stores.jobs.unfinished():
+            if job.type == "sweep":
+                self._sweeps.drive(job.name)
+                continue
             if job.status is not JobStatus.QUEUED:
                 continue
             with self._wake:
                 busy = sum(1 for compute in self._running.values() if compute == job.compute)
-                if busy >= self._slots(job.compute):
-                    continue
+                if job.name in self._running or busy >= self._slots(job.compute):
+                    continue  # already starting (still Queued in this listing), or no free slot
                 self._running[job.name] = job.compute
             threading.Thread(target=self._run, args=(job.name,), name=f"job-{job.name}", daemon=True).start()
 
@@ -192,10 +209,10 @@ class JobRunner:
             self._prepare_and_start(name)
             self._watch(name)
         except LakeboxError as exc:
-            self._fail(name, exc.message)
+            self.fail(name, exc.message)
         except Exception as exc:
             _logger.exception("job %s failed inside the runner", name)
-            self._fail(name, f"internal error in the job runner ({type(exc).__name__}); see the server log")
+            self.fail(name, f"internal error in the job runner ({type(exc).__name__}); see the server log")
         finally:
             with self._wake:
                 self._running.pop(name, None)
@@ -221,8 +238,9 @@ class JobRunner:
         for output in job.outputs.values():
             folder = Path(output.local_path)
             (folder.parent if output.type == "uri_file" else folder).mkdir(parents=True, exist_ok=True)
+        parent_run = self._stores.jobs.get(job.parent_job_name).mlflow_run_id if job.parent_job_name else None
         experiment_id, run_id = self._tracking.start_run(
-            job.experiment_name, spec.display_name or name, name, extra.get("submitted_by", "lakebox")
+            job.experiment_name, spec.display_name or name, name, extra.get("submitted_by", "lakebox"), parent_run
         )
         identity = self._stores.identities.get_by_name(SYSTEM_IDENTITY_NAME)
         grant_id, header = self._stores.identities.grant_process_identity(identity.id, f"job:{name}")
@@ -295,11 +313,11 @@ class JobRunner:
                 return
             if exit_code is None:
                 unknown = "the job's process ended without an exit status (killed with its process group?)"
-                self._fail(name, self._failure_reason(name) or unknown)
+                self.fail(name, self._failure_reason(name) or unknown)
                 return
             self._stores.jobs.transition(name, JobStatus.FINALIZING)
             if exit_code != 0:
-                self._fail(name, self._failure_reason(name) or process.describe_exit(exit_code))
+                self.fail(name, self._failure_reason(name) or process.describe_exit(exit_code))
                 return
             self._fill_model_outputs(job)
             self._end_run(job, succeeded=True)
@@ -325,7 +343,8 @@ class JobRunner:
         if job.mlflow_run_id:
             self._tracking.end_run(job.mlflow_run_id, succeeded)
 
-    def _fail(self, name: str, reason: str) -> None:
+    def fail(self, name: str, reason: str) -> None:
+        """Move a job to Failed with ``reason`` (unless it already ended) and close its run and identity."""
         try:
             job = self._stores.jobs.transition(name, JobStatus.FAILED, error=reason)
         except ConflictError:
@@ -342,10 +361,24 @@ class JobRunner:
     # Control
 
     def cancel(self, name: str, principal: Principal) -> Job:
+        """Cancel a job (a sweep: with its unfinished trials)."""
+        job = self.terminate(name, f"canceled by {principal.name}")
+        self.end_trials(name, f"its sweep {name} was canceled by {principal.name}")
+        return job
+
+    def end_trials(self, sweep: str, reason: str) -> None:
+        """Cancel the sweep's unfinished trials."""
+        for trial in self._stores.jobs.trials(sweep):
+            if not trial.status.terminal:
+                with contextlib.suppress(ConflictError):  # it ended meanwhile
+                    self.terminate(trial.name, reason)
+
+    def terminate(self, name: str, reason: str) -> Job:
+        """Move a job to Canceled with ``reason`` and end its process tree and identity."""
         job = self._stores.jobs.get(name)
         if job.status.terminal:
             raise ConflictError(f"job {name} is already {job.status}")
-        job = self._stores.jobs.transition(name, JobStatus.CANCELED, error=f"canceled by {principal.name}")
+        job = self._stores.jobs.transition(name, JobStatus.CANCELED, error=reason)
         pid, _ = self._stores.jobs.runtime(name)
         if pid is not None:
             threading.Thread(target=_kill_group, args=(pid,), daemon=True).start()
@@ -370,10 +403,12 @@ class JobRunner:
         """Re-attach to jobs still running from a previous server; fail those caught half-way."""
         for job in self._stores.jobs.unfinished():
             pid, _ = self._stores.jobs.runtime(job.name)
+            if job.type == "sweep":
+                continue  # the scheduler drives it on from its trials
             if job.status is JobStatus.NOT_STARTED:
                 self._stores.jobs.transition(job.name, JobStatus.QUEUED)
             elif job.status is JobStatus.PREPARING:
-                self._fail(job.name, "the server stopped while the job was being prepared")
+                self.fail(job.name, "the server stopped while the job was being prepared")
             elif job.status in (JobStatus.RUNNING, JobStatus.FINALIZING) and pid is not None:
                 with self._wake:
                     self._running[job.name] = job.compute
@@ -382,7 +417,7 @@ class JobRunner:
     def _reattach(self, name: str) -> None:
         try:
             if self._stores.jobs.get(name).status is JobStatus.FINALIZING:
-                self._fail(name, "the server stopped while the job was being finalized")
+                self.fail(name, "the server stopped while the job was being finalized")
             else:
                 self._watch(name)
         finally:
@@ -417,6 +452,6 @@ _ADJECTIVES = ("amber", "brave", "calm", "eager", "gentle", "lucid", "nimble", "
 _NOUNS = ("heron", "maple", "otter", "pebble", "quartz", "river", "sparrow", "tulip", "willow", "zephyr")
 
 
-def _job_name() -> str:
+def job_name() -> str:
     """A readable unique name, like Azure ML's (``calm_otter_3f9a1c2b``)."""
     return f"{secrets.choice(_ADJECTIVES)}_{secrets.choice(_NOUNS)}_{secrets.token_hex(4)}"

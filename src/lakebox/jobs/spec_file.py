@@ -1,5 +1,5 @@
-"""Azure ML CLI v2 job YAML (the ``commandJob`` and ``sparkJob`` schemas) to a ``Command``; paths are
-relative to the file."""
+"""Azure ML CLI v2 job YAML (the ``commandJob``, ``sparkJob`` and ``sweepJob`` schemas) to a ``Command``
+or a ``SweepJob``; paths are relative to the file."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pydantic
 import yaml
 
 from lakebox.entities import Command, Environment, Input, Output, spark
-from lakebox.errors import ValidationError
+from lakebox.entities.sweep import SweepJob
+from lakebox.errors import ValidationError, problems_of
 
 _FIELDS = {
     "$schema",
@@ -29,9 +30,19 @@ _FIELDS = {
     "outputs",
 }
 _SPARK_FIELDS = _FIELDS | {"entry", "args", "conf", "resources"}
+_SWEEP_FIELDS = (_FIELDS - {"code", "command", "environment", "environment_variables"}) | {
+    "trial",
+    "search_space",
+    "sampling_algorithm",
+    "objective",
+    "limits",
+    "early_termination",
+}
+_TRIAL_FIELDS = {"code", "command", "environment", "environment_variables"}
+_KINDS = {"command": _FIELDS, "spark": _SPARK_FIELDS, "sweep": _SWEEP_FIELDS}
 
 
-def load_job_file(path: Path) -> Command:
+def load_job_file(path: Path) -> Command | SweepJob:
     try:
         document = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as exc:
@@ -39,31 +50,52 @@ def load_job_file(path: Path) -> Command:
     if not isinstance(document, dict):
         raise ValidationError(f"{path} is not a job: expected a mapping")
     kind = document.get("type", "command")
-    if kind not in ("command", "spark"):
-        raise ValidationError(f"{path}: type {kind!r} is not supported; lakebox runs type: command and type: spark")
-    unknown = sorted(set(document) - (_SPARK_FIELDS if kind == "spark" else _FIELDS))
+    if kind not in _KINDS:
+        raise ValidationError(f"{path}: type {kind!r} is not supported; lakebox runs type: {', '.join(_KINDS)}")
+    unknown = sorted(set(document) - _KINDS[kind])
+    if kind == "sweep" and isinstance(document.get("trial"), dict):
+        unknown += [f"trial.{field}" for field in sorted(set(document["trial"]) - _TRIAL_FIELDS)]
     if unknown:
         raise ValidationError(f"{path}: unknown field(s) {', '.join(unknown)} for a {kind} job")
     base = path.parent
     try:
         if kind == "spark":
             return _spark_job(document, base)
-        return Command(
-            name=document.get("name"),
-            display_name=document.get("display_name"),
-            experiment_name=document.get("experiment_name"),
-            description=document.get("description"),
-            tags=document.get("tags") or {},
-            code=str(base / document["code"]) if document.get("code") else None,
-            command=document.get("command", ""),
-            environment=environment_from_yaml(document.get("environment"), base),
-            environment_variables=document.get("environment_variables") or {},
-            compute=document.get("compute"),
-            inputs={k: _input(v, base) for k, v in (document.get("inputs") or {}).items()},
-            outputs={k: Output(**(v or {})) for k, v in (document.get("outputs") or {}).items()},
-        )
-    except (pydantic.ValidationError, TypeError, ValueError) as exc:
+        if kind == "sweep":
+            return _sweep_job(document, base)
+        return _command_job(document, base)
+    except pydantic.ValidationError as exc:
+        raise ValidationError(f"{path}: {problems_of(exc)}") from exc
+    except (TypeError, ValueError) as exc:
         raise ValidationError(f"{path}: {exc}") from exc
+
+
+def _command_job(document: dict[str, Any], base: Path) -> Command:
+    return Command(
+        name=document.get("name"),
+        display_name=document.get("display_name"),
+        experiment_name=document.get("experiment_name"),
+        description=document.get("description"),
+        tags=document.get("tags") or {},
+        code=str(base / document["code"]) if document.get("code") else None,
+        command=document.get("command", ""),
+        environment=environment_from_yaml(document.get("environment"), base),
+        environment_variables=document.get("environment_variables") or {},
+        compute=document.get("compute"),
+        inputs={k: _input(v, base) for k, v in (document.get("inputs") or {}).items()},
+        outputs={k: Output(**(v or {})) for k, v in (document.get("outputs") or {}).items()},
+    )
+
+
+def _sweep_job(document: dict[str, Any], base: Path) -> SweepJob:
+    """The ``sweepJob`` schema: ``trial`` holds the command; its inputs, outputs and compute sit at the top."""
+    trial = dict(document.get("trial") or {}) | {
+        k: document[k] for k in ("inputs", "outputs", "compute") if k in document
+    }
+    sweep = {
+        k: v for k, v in document.items() if k in _SWEEP_FIELDS - {"$schema", "type", "inputs", "outputs", "trial"}
+    }
+    return SweepJob.model_validate(sweep | {"trial": _command_job(trial, base)})
 
 
 def _spark_job(document: dict[str, Any], base: Path) -> Command:

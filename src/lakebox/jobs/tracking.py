@@ -6,8 +6,9 @@ import shutil
 import time
 from pathlib import Path
 
-from mlflow.entities import RunStatus, RunTag
+from mlflow.entities import Metric, RunStatus, RunTag
 from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+from mlflow.utils.mlflow_tags import MLFLOW_PARENT_RUN_ID
 
 from lakebox.workspace.layout import WorkspaceLayout
 from lakebox.workspace.mlflow_store import ARTIFACT_ROOT
@@ -20,11 +21,16 @@ class JobTracking:
         self._layout = layout
         self._store = SqlAlchemyStore(layout.mlflow_backend_uri(), ARTIFACT_ROOT)
 
-    def start_run(self, experiment_name: str, run_name: str, job_name: str, user: str) -> tuple[str, str]:
-        """A new run for the job in its experiment (made if new); returns ``(experiment id, run id)``."""
+    def start_run(
+        self, experiment_name: str, run_name: str, job_name: str, user: str, parent_run_id: str | None = None
+    ) -> tuple[str, str]:
+        """A new run for the job in its experiment (made if new), nested under ``parent_run_id`` if given;
+        returns ``(experiment id, run id)``."""
         experiment = self._store.get_experiment_by_name(experiment_name)
         experiment_id = experiment.experiment_id if experiment else self._store.create_experiment(experiment_name)
         tags = [RunTag(JOB_TAG, job_name), RunTag("mlflow.user", user)]
+        if parent_run_id:
+            tags.append(RunTag(MLFLOW_PARENT_RUN_ID, parent_run_id))
         run = self._store.create_run(experiment_id, user, int(time.time() * 1000), tags, run_name)
         return experiment_id, run.info.run_id
 
@@ -33,6 +39,18 @@ class JobTracking:
         if self._store.get_run(run_id).info.status == RunStatus.to_string(RunStatus.RUNNING):
             status = RunStatus.FINISHED if succeeded else RunStatus.FAILED
             self._store.update_run_info(run_id, status, int(time.time() * 1000), None)
+
+    def metric_history(self, run_id: str, key: str) -> list[float]:
+        """Every value of one metric the run logged, in the order logged."""
+        history = self._store.get_metric_history(run_id, key)
+        return [m.value for m in sorted(history, key=lambda m: (m.step, m.timestamp))]
+
+    def log_result(self, run_id: str, metrics: dict[str, float], tags: dict[str, str]) -> None:
+        """Record a finished job's results on its run (a sweep's best trial, for one)."""
+        now = int(time.time() * 1000)
+        self._store.log_batch(
+            run_id, [Metric(k, v, now, 0) for k, v in metrics.items()], [], [RunTag(k, v) for k, v in tags.items()]
+        )
 
     def metrics_and_params(self, run_id: str) -> tuple[dict[str, float], dict[str, str]]:
         data = self._store.get_run(run_id).data

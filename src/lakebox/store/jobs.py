@@ -53,10 +53,19 @@ class JobStore:
             row = self._row(session, name)
             return row.pid, row.grant_id
 
-    def list(self, *, limit: int = 100, status: JobStatus | None = None) -> list[Job]:
+    def list(self, *, limit: int = 100, status: JobStatus | None = None, parent: str | None = None) -> list[Job]:
+        """Jobs newest first; with ``parent``, that sweep's trials."""
         query = select(JobRow).order_by(JobRow.created_at.desc()).limit(limit)
         if status is not None:
             query = query.where(JobRow.status == status.value)
+        if parent is not None:
+            query = query.where(JobRow.parent_job_name == parent)
+        with self._db.session() as session:
+            return [row.to_entity() for row in session.scalars(query)]
+
+    def trials(self, sweep: str) -> builtins.list[Job]:
+        """A sweep's trials in the order they were made."""
+        query = select(JobRow).where(JobRow.parent_job_name == sweep).order_by(JobRow.created_at, JobRow.name)
         with self._db.session() as session:
             return [row.to_entity() for row in session.scalars(query)]
 

@@ -278,10 +278,16 @@ class JobRow(Base):
     mlflow_run_id: Mapped[str | None] = mapped_column(String(64))
     mlflow_experiment_id: Mapped[str | None] = mapped_column(String(64))
     outputs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    job_type: Mapped[str] = mapped_column(String(16), default="command")
+    parent_job_name: Mapped[str | None] = mapped_column(String(255), index=True)
+    properties: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
 
     def to_entity(self) -> Job:
         return Job(
             name=self.name,
+            type=self.job_type,  # type: ignore[arg-type]
+            parent_job_name=self.parent_job_name,
+            properties=dict(self.properties or {}),
             display_name=self.spec.get("display_name"),
             experiment_name=self.experiment_name,
             status=JobStatus(self.status),

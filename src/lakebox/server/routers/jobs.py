@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import anyio
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from lakebox.entities import Job, JobCreate, JobLogs, JobStatus, Principal
+from lakebox.entities.sweep import SweepJobCreate
 from lakebox.errors import BadRequestError, NotFoundError
 from lakebox.jobs import code
 from lakebox.security import actions
@@ -33,8 +35,12 @@ async def upload_code(request: Request, _: Principal = require(actions.CODES_WRI
     return CodeSnapshot(code_id=code_id)
 
 
-@router.post("/jobs", response_model=Job, status_code=201, summary="Submit a command job")
-def submit_job(body: JobCreate, request: Request, principal: Principal = require(actions.JOBS_WRITE)) -> Job:
+@router.post("/jobs", response_model=Job, status_code=201, summary="Submit a command or sweep job")
+def submit_job(
+    body: Annotated[JobCreate | SweepJobCreate, Field(discriminator="type")],
+    request: Request,
+    principal: Principal = require(actions.JOBS_WRITE),
+) -> Job:
     return get_context(request).runner.submit(body, principal)
 
 
@@ -43,9 +49,10 @@ def list_jobs(
     request: Request,
     limit: int = Query(100, ge=1, le=1000),
     status: JobStatus | None = None,
+    parent_job_name: str | None = Query(None, description="Only the trials of this sweep job."),
     _: Principal = require(actions.JOBS_READ),
 ) -> list[Job]:
-    return get_context(request).stores.jobs.list(limit=limit, status=status)
+    return get_context(request).stores.jobs.list(limit=limit, status=status, parent=parent_job_name)
 
 
 @router.get("/jobs/{name}", response_model=Job, summary="Show a job, with its run's metrics and params")
