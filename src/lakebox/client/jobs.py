@@ -30,14 +30,15 @@ class JobOperations:
 
     def create_or_update(self, job: Command | SweepJob) -> Job:
         """Submit a command or sweep job: the ``code`` folder is uploaded, the environment sent with it."""
-        body: JobCreate | SweepJobCreate
-        if isinstance(job, SweepJob):
-            body = SweepJobCreate(
-                **job.model_dump(include=set(SweepFields.model_fields) - {"trial"}), trial=self._create(job.trial)
-            )
-        else:
-            body = self._create(job)
+        body = self.prepare(job)
         return Job.model_validate(self._api.request("POST", "/api/v1/jobs", json=body.model_dump(mode="json")))
+
+    def prepare(self, job: Command | SweepJob) -> JobCreate | SweepJobCreate:
+        """The job as the server takes it: code uploaded, environment resolved (for a schedule, too)."""
+        if isinstance(job, SweepJob):
+            fields = job.model_dump(include=set(SweepFields.model_fields) - {"trial"})
+            return SweepJobCreate(**fields, trial=self._create(job.trial))
+        return self._create(job)
 
     def _create(self, job: Command) -> JobCreate:
         distributions = sorted(k for k, v in job.inputs.items() if isinstance(v, SEARCH_SPACE_TYPES))

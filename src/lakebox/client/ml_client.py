@@ -25,6 +25,7 @@ from lakebox.client.linked_services import LinkedServiceOperations
 from lakebox.client.models import ModelOperations
 from lakebox.client.online_endpoints import OnlineDeploymentOperations, OnlineEndpointOperations
 from lakebox.client.pipelines import PipelineOperations
+from lakebox.client.schedules import ScheduleOperations
 from lakebox.client.spark_pools import SparkPoolOperations
 from lakebox.client.vaults import SecretOperations, VaultOperations
 from lakebox.client.warehouse import WarehouseOperations
@@ -95,6 +96,7 @@ class MLClient:
         self.batch_endpoints = BatchEndpointOperations(self._api, self.jobs)
         self.batch_deployments = BatchDeploymentOperations(self._api, self.models, self.environments, self.jobs)
         self.pipelines = PipelineOperations(self._api)
+        self.schedules = ScheduleOperations(self._api, self.jobs)
         self.audit = AuditOperations(self._api)
         self.identities = IdentityOperations(self._api)
         self.role_assignments = RoleAssignmentOperations(self._api)

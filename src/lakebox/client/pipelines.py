@@ -9,6 +9,7 @@ from typing import Any
 
 from lakebox.client._http import ApiClient
 from lakebox.entities.pipeline import ActivityRun, Artifact, PipelineRun
+from lakebox.entities.schedule import ScheduleFire
 from lakebox.errors import LakeboxError
 from lakebox.pipelines.folder import load_folder
 
@@ -30,6 +31,18 @@ class PipelineOperations:
         bundle = load_folder(Path(folder))
         published = self._api.request("POST", "/api/v1/pipelineArtifacts", json=bundle.model_dump(mode="json"))
         return {key: [str(name) for name in names] for key, names in published.items()}
+
+    def start_trigger(self, name: str) -> Artifact:
+        """Start a trigger: it fires from now on (a tumbling window trigger back-fills its windows)."""
+        return Artifact.model_validate(self._api.request("POST", f"/api/v1/triggers/{name}/start"))
+
+    def stop_trigger(self, name: str) -> Artifact:
+        return Artifact.model_validate(self._api.request("POST", f"/api/v1/triggers/{name}/stop"))
+
+    def trigger_runs(self, name: str, limit: int = 100) -> builtins.list[ScheduleFire]:
+        """When the trigger fired (latest first), with the pipeline runs each fire started."""
+        answer = self._api.request("GET", f"/api/v1/triggers/{name}/runs", params={"limit": limit})
+        return [ScheduleFire.model_validate(item) for item in answer]
 
     def list(self) -> builtins.list[Artifact]:
         return [Artifact.model_validate(item) for item in self._api.request("GET", "/api/v1/pipelines")]

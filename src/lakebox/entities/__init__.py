@@ -37,6 +37,7 @@ from lakebox.entities.identity import (
 from lakebox.entities.job import Command, Input, Job, JobCreate, JobLogs, JobOutput, JobStatus, Output, command
 from lakebox.entities.model import Model
 from lakebox.entities.pipeline import ActivityRun, ActivityStatus, Artifact, PipelineRun, PipelineRunStatus
+from lakebox.entities.schedule import CronTrigger, JobSchedule, RecurrencePattern, RecurrenceTrigger, Schedule
 from lakebox.entities.spark_pool import SparkPool, spark
 from lakebox.entities.vault import KeyVaultSecret, SecretProperties, SecretSet, SecretUpdate, Vault
 from lakebox.entities.workspace import Workspace, WorkspaceConfig, WorkspaceUpdate
@@ -60,6 +61,7 @@ __all__ = [
     "Command",
     "ComputeCluster",
     "CreatedToken",
+    "CronTrigger",
     "Data",
     "Datastore",
     "EndpointAuthKeys",
@@ -73,6 +75,7 @@ __all__ = [
     "JobCreate",
     "JobLogs",
     "JobOutput",
+    "JobSchedule",
     "JobStatus",
     "KeyVaultSecret",
     "ManagedOnlineDeployment",
@@ -86,9 +89,12 @@ __all__ = [
     "PipelineRunStatus",
     "Principal",
     "ProbeSettings",
+    "RecurrencePattern",
+    "RecurrenceTrigger",
     "RoleAssignment",
     "RoleAssignmentCreate",
     "RoleDefinition",
+    "Schedule",
     "SecretProperties",
     "SecretSet",
     "SecretUpdate",

@@ -86,9 +86,27 @@ class JobRunner:
 
     def submit(self, spec: JobCreate | SweepJobCreate, principal: Principal) -> Job:
         """Validate everything a job needs, then queue it; nothing is stored when validation fails."""
+        return self.submit_as(spec, principal.name)
+
+    def submit_as(
+        self, spec: JobCreate | SweepJobCreate, submitted_by: str, properties: dict[str, str] | None = None
+    ) -> Job:
+        """Submit on behalf of ``submitted_by`` (a schedule's owner, say), with ``properties`` on the job."""
         if isinstance(spec, SweepJobCreate):
-            return self._sweeps.submit(spec, principal.name)
-        return self.enqueue(self.plan(spec, principal.name))
+            return self._sweeps.submit(spec, submitted_by, properties or {})
+        return self.enqueue(self.plan(spec, submitted_by) | {"properties": properties or {}})
+
+    def check(self, spec: JobCreate | SweepJobCreate) -> None:
+        """Everything a submission checks, storing and allocating nothing (a schedule's job, say)."""
+        if isinstance(spec, SweepJobCreate):
+            self._sweeps.check(spec)
+            return
+        self._compute_name(spec.compute)
+        resolve_environment(spec.environment)
+        if spec.code_id:
+            code.snapshot(self._layout.code_dir, spec.code_id)
+        inputs, _ = self._inputs(spec, self._layout.jobs_dir / "check", lake_resolver(self._stores, self._layout))
+        render(spec.command, inputs, {key: key for key in spec.outputs})
 
     def plan(self, spec: JobCreate, submitted_by: str, parent: str | None = None) -> dict[str, Any]:
         """The stored fields of a command job, once everything it names is checked (raises if not)."""

@@ -13,6 +13,7 @@ from typing import Any
 
 from lakebox.entities.pipeline import Artifact
 from lakebox.errors import LakeboxError
+from lakebox.mlops import triggers
 from lakebox.pipelines import graph
 from lakebox.pipelines.activities import ACTIVITY_TYPES
 from lakebox.pipelines.datasets import DATASET_TYPES
@@ -43,10 +44,10 @@ def problems(bundle: ArtifactBundle, published: dict[str, set[str]]) -> list[str
         if pool and str(pool.get("referenceName", "")).lower() not in known.get("spark_pools", set()):
             found.append(f"{definition.name}: Spark pool {pool.get('referenceName')!r} does not exist")
     for trigger in bundle.triggers:
-        for reference in trigger.properties.get("pipelines") or []:
-            name = str((reference.get("pipelineReference") or {}).get("referenceName", ""))
-            if name.lower() not in known["pipelines"]:
-                found.append(f"trigger {trigger.name}: pipeline {name!r} does not exist")
+        found += triggers.problems(trigger)
+        for target in triggers.targets(trigger):
+            if target.pipeline.lower() not in known["pipelines"]:
+                found.append(f"trigger {trigger.name}: pipeline {target.pipeline!r} does not exist")
     return found
 
 

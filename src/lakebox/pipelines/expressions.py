@@ -360,6 +360,16 @@ def _trigger(scope: Scope) -> Value:
     return scope.trigger
 
 
+def _trigger_body(scope: Scope) -> Value:
+    """``triggerBody()``: a storage event's ``fileName`` and ``folderPath``."""
+    outputs = scope.trigger.get("outputs")
+    return outputs.get("body") if isinstance(outputs, dict) else None
+
+
+def _trigger_outputs(scope: Scope) -> Value:
+    return scope.trigger.get("outputs")
+
+
 _SCOPE_FUNCTIONS: dict[str, Callable[..., Value]] = {
     "pipeline": _pipeline,
     "activity": _activity,
@@ -368,4 +378,6 @@ _SCOPE_FUNCTIONS: dict[str, Callable[..., Value]] = {
     "dataset": _dataset,
     "linkedservice": _linked_service,
     "trigger": _trigger,
+    "triggerbody": _trigger_body,
+    "triggeroutputs": _trigger_outputs,
 }

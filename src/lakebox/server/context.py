@@ -19,6 +19,7 @@ from lakebox.security.authorizer import Authorizer
 if TYPE_CHECKING:
     from lakebox.batch.endpoints import BatchEndpoints
     from lakebox.jobs.runner import JobRunner
+    from lakebox.mlops.scheduler import Scheduler
     from lakebox.models.registry import ModelRegistry
     from lakebox.pipelines.engine import PipelineEngine
     from lakebox.serving.controller import EndpointController
@@ -71,6 +72,7 @@ class ServerContext:
     _endpoints: EndpointController | None = None
     _batch_endpoints: BatchEndpoints | None = None
     _pipelines: PipelineEngine | None = None
+    _scheduler: Scheduler | None = None
 
     @property
     def warehouse(self) -> WarehouseEngine:
@@ -143,6 +145,22 @@ class ServerContext:
                 )
                 self._pipelines = PipelineEngine(services)
             return self._pipelines
+
+    @property
+    def scheduler(self) -> Scheduler:
+        """The scheduler of job schedules and pipeline triggers (started with the server)."""
+        with self._lazy_lock:
+            if self._scheduler is None:
+                from lakebox.lake.datastores import lake_resolver
+                from lakebox.mlops.scheduler import Scheduler
+
+                self._scheduler = Scheduler(
+                    self.stores,
+                    jobs=lambda: self.runner,
+                    pipelines=lambda: self.pipelines,
+                    lake=lambda: lake_resolver(self.stores, self.layout),
+                )
+            return self._scheduler
 
     @property
     def runner(self) -> JobRunner:

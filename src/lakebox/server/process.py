@@ -231,12 +231,14 @@ def run_server(layout: WorkspaceLayout, listen: Listen | None = None) -> None:
         context.job_runner = JobRunner(layout, stores, Endpoints(record.url, record.tls_cert))
         context.job_runner.start()
         context.pipelines.start()
+        context.scheduler.start()
         threading.Thread(target=_resume_endpoints, args=(context,), name="endpoints-resume", daemon=True).start()
         write_atomic(layout.server_record_file, record.model_dump_json(indent=2) + "\n")
         logging.getLogger(__name__).info("serving workspace %s at %s", context.workspace.name, record.url)
         try:
             uvicorn.Server(config).run(sockets=[sock])
         finally:
+            context.scheduler.stop()
             context.job_runner.stop()
             if (current := read_record(layout)) is not None and current.pid == os.getpid():
                 layout.server_record_file.unlink(missing_ok=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from lakebox.entities import (
@@ -28,6 +28,7 @@ from lakebox.entities import (
     Workspace,
 )
 from lakebox.entities.pipeline import ActivityRun, ActivityStatus, PipelineRun, PipelineRunStatus
+from lakebox.entities.schedule import ScheduleFire
 from lakebox.store.types import UTCDateTime, utcnow
 
 
@@ -418,3 +419,41 @@ class ActivityRunRow(Base):
 
 def _duration_ms(start: datetime | None, end: datetime | None) -> int | None:
     return int((end - start).total_seconds() * 1000) if start and end else None
+
+
+class ScheduleFireRow(Base):
+    """One fire of a schedule or trigger; ``key`` tells apart fires of one time (a storage event's file)."""
+
+    __tablename__ = "schedule_fires"
+    __table_args__ = (
+        UniqueConstraint("source", "name", "scheduled_time", "key", name="uq_schedule_fire"),
+        Index("ix_schedule_fires_name", "source", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(260))
+    scheduled_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    fired_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    target: Mapped[str | None] = mapped_column(String(260))
+    status: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text)
+    missed: Mapped[int] = mapped_column(Integer, default=0)
+    key: Mapped[str] = mapped_column(String(512), default="")
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    outputs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    def to_entity(self) -> ScheduleFire:
+        return ScheduleFire(
+            source=self.source,  # type: ignore[arg-type]
+            name=self.name,
+            scheduled_time=self.scheduled_time,
+            fired_at=self.fired_at,
+            target=self.target,
+            status=self.status,
+            error=self.error,
+            missed=self.missed,
+            key=self.key,
+            attempt=self.attempt,
+            outputs=dict(self.outputs or {}),
+        )

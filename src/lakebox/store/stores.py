@@ -21,6 +21,7 @@ from lakebox.store.identities import IdentityStore
 from lakebox.store.jobs import JobStore
 from lakebox.store.models import DataAssetRow, EnvironmentRow
 from lakebox.store.pipelines import PipelineStore
+from lakebox.store.schedules import ScheduleStore
 from lakebox.store.specs import SpecStore
 from lakebox.store.vaults import VaultStore
 from lakebox.store.versioned import VersionedStore
@@ -50,6 +51,7 @@ class Stores:
     linked_services: SpecStore[LinkedService]
     warehouse_settings: SpecStore[WarehouseSettings]
     pipelines: PipelineStore
+    schedules: ScheduleStore
 
     @classmethod
     def open(
@@ -81,6 +83,7 @@ class Stores:
             linked_services=SpecStore(db, "linked_service", LinkedService, "linked service"),
             warehouse_settings=SpecStore(db, "warehouse_settings", WarehouseSettings, "warehouse settings"),
             pipelines=PipelineStore(db),
+            schedules=ScheduleStore(db),
         )
 
     def close(self) -> None:

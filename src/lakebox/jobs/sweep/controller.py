@@ -43,22 +43,14 @@ class SweepController:
         self._driving: set[str] = set()
         self._lock = threading.Lock()
 
-    def submit(self, spec: SweepJobCreate, submitted_by: str) -> Job:
+    def submit(self, spec: SweepJobCreate, submitted_by: str, properties: dict[str, str]) -> Job:
         """Check the sweep and its first trial as a job submission would; then queue the sweep."""
         from lakebox.jobs.runner import job_name
 
         name = spec.name or job_name()
-        undefined = sorted(set(_SEARCH_SPACE_REFERENCE.findall(spec.trial.command)) - set(spec.search_space))
-        if undefined:
-            raise ValidationError(
-                f"the trial command refers to search_space.{', search_space.'.join(undefined)}, which the search "
-                "space does not define",
-                details={"missing": undefined},
-            )
-        random_sampling = isinstance(spec.sampling_algorithm, RandomSamplingAlgorithm)
-        seed = secrets.randbelow(2**31) if random_sampling else 0
-        first = next(samples(spec, seed))
-        trial = self._runner.plan(trial_spec(spec, name, 0, first), submitted_by, parent=name)
+        first = self._first_trial(spec, name)
+        seed = secrets.randbelow(2**31) if isinstance(spec.sampling_algorithm, RandomSamplingAlgorithm) else 0
+        trial = self._runner.plan(first, submitted_by, parent=name)
         return self._runner.enqueue(
             {
                 "name": name,
@@ -69,8 +61,24 @@ class SweepController:
                 "experiment_name": trial["experiment_name"],
                 "outputs": {},
                 "job_type": "sweep",
+                "properties": properties,
             }
         )
+
+    def check(self, spec: SweepJobCreate) -> None:
+        """Everything :meth:`submit` checks, storing nothing."""
+        self._runner.check(self._first_trial(spec, "check"))
+
+    @staticmethod
+    def _first_trial(spec: SweepJobCreate, name: str) -> JobCreate:
+        undefined = sorted(set(_SEARCH_SPACE_REFERENCE.findall(spec.trial.command)) - set(spec.search_space))
+        if undefined:
+            raise ValidationError(
+                f"the trial command refers to search_space.{', search_space.'.join(undefined)}, which the search "
+                "space does not define",
+                details={"missing": undefined},
+            )
+        return trial_spec(spec, name, 0, next(samples(spec, 0)))
 
     def drive(self, name: str) -> None:
         """Make sure a thread drives the sweep on (called on every scheduler tick)."""
@@ -212,7 +220,12 @@ class SweepController:
             name,
             JobStatus.COMPLETED,
             outputs={key: output.model_dump() for key, output in best.outputs.items()},
-            properties={BEST_TRIAL_PROPERTY: best.name, SCORE_PROPERTY: repr(score), **_counts(trials)},
+            properties=job.properties
+            | {
+                BEST_TRIAL_PROPERTY: best.name,
+                SCORE_PROPERTY: repr(score),
+            }
+            | _counts(trials),
         )
 
     def _fail(self, name: str, reason: str) -> None:

@@ -8,7 +8,10 @@ from fastapi import APIRouter, Query, Request
 from lakebox.entities import Principal
 from lakebox.entities.linked_service import LinkedService
 from lakebox.entities.pipeline import ActivityRun, Artifact, PipelineRun, PipelineRunRequest, RerunRequest
+from lakebox.entities.schedule import ScheduleFire
 from lakebox.errors import ValidationError
+from lakebox.mlops import triggers
+from lakebox.mlops.scheduler import STARTED
 from lakebox.pipelines.artifacts import problems
 from lakebox.pipelines.folder import ArtifactBundle
 from lakebox.security import actions
@@ -63,6 +66,7 @@ def publish(
         store.pipelines.put(pipeline)
     for trigger in body.triggers:
         store.triggers.put(trigger)
+        _reanchor(context, trigger)
     for notebook in body.notebooks:
         store.notebooks.put(notebook)
     for definition in body.spark_job_definitions:
@@ -70,6 +74,42 @@ def publish(
     published = {kind: [a.name for a in getattr(body, kind)] for kind in ("datasets", "pipelines", "triggers")}
     published |= {kind: [a.name for a in getattr(body, kind)] for kind in ("notebooks", "spark_job_definitions")}
     return {"linked_services": [s.name for s in services], **published}
+
+
+def _reanchor(context: ServerContext, trigger: Artifact) -> None:
+    """A (re)published or restarted schedule or storage event trigger counts from now; a tumbling window
+    trigger keeps its windows."""
+    if triggers.kind(trigger) != "TumblingWindowTrigger":
+        context.stores.schedules.forget("trigger", trigger.name)
+
+
+@router.post("/triggers/{name}/start", response_model=Artifact, summary="Start a trigger (it fires from now on)")
+def start_trigger(name: str, request: Request, _: Principal = require(actions.PIPELINES_WRITE)) -> Artifact:
+    return _set_runtime_state(get_context(request), name, "Started")
+
+
+@router.post("/triggers/{name}/stop", response_model=Artifact, summary="Stop a trigger")
+def stop_trigger(name: str, request: Request, _: Principal = require(actions.PIPELINES_WRITE)) -> Artifact:
+    return _set_runtime_state(get_context(request), name, "Stopped")
+
+
+@router.get("/triggers/{name}/runs", response_model=list[ScheduleFire], summary="When a trigger fired, latest first")
+def trigger_runs(
+    name: str, request: Request, limit: int = Query(100, ge=1, le=1000), _: Principal = require(actions.PIPELINES_READ)
+) -> list[ScheduleFire]:
+    context = get_context(request)
+    context.stores.pipelines.triggers.get(name)
+    return [f for f in context.stores.schedules.fires("trigger", name, limit) if f.status != STARTED]
+
+
+def _set_runtime_state(context: ServerContext, name: str, state: str) -> Artifact:
+    trigger = context.stores.pipelines.triggers.get(name)
+    if triggers.is_started(trigger) != (state == "Started"):
+        trigger = trigger.model_copy(update={"properties": trigger.properties | {"runtimeState": state}})
+        context.stores.pipelines.triggers.put(trigger)
+        if state == "Started":
+            _reanchor(context, trigger)
+    return trigger
 
 
 @router.get("/pipelines", response_model=list[Artifact], summary="List published pipelines")

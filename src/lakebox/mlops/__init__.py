@@ -1,0 +1,1 @@
+"""MLOps: schedules and triggers, deploy-if-better with safe rollout, monitoring."""
