@@ -33,6 +33,7 @@ from lakebox.cli import (
     online_endpoint,
     pipeline,
     role,
+    schedule,
     server,
     spark_pool,
     sql,
@@ -78,6 +79,7 @@ app.add_typer(compute.app, name="compute")
 app.add_typer(datastore.app, name="datastore")
 app.add_typer(linked_service.app, name="linked-service")
 app.add_typer(job.app, name="job")
+app.add_typer(schedule.app, name="schedule")
 app.add_typer(model.app, name="model")
 app.add_typer(online_endpoint.endpoint_app, name="online-endpoint")
 app.add_typer(online_endpoint.deployment_app, name="online-deployment")

@@ -49,6 +49,11 @@ def load_job_file(path: Path) -> Command | SweepJob:
         raise ValidationError(f"cannot read {path}: {exc}") from exc
     if not isinstance(document, dict):
         raise ValidationError(f"{path} is not a job: expected a mapping")
+    return job_from_document(document, path)
+
+
+def job_from_document(document: dict[str, Any], path: Path) -> Command | SweepJob:
+    """A job from its YAML mapping (found in ``path``, which relative paths start from)."""
     kind = document.get("type", "command")
     if kind not in _KINDS:
         raise ValidationError(f"{path}: type {kind!r} is not supported; lakebox runs type: {', '.join(_KINDS)}")
