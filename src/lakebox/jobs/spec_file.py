@@ -42,14 +42,19 @@ _TRIAL_FIELDS = {"code", "command", "environment", "environment_variables"}
 _KINDS = {"command": _FIELDS, "spark": _SPARK_FIELDS, "sweep": _SWEEP_FIELDS}
 
 
-def load_job_file(path: Path) -> Command | SweepJob:
+def read_mapping(path: Path, noun: str) -> dict[str, Any]:
+    """A YAML file's top-level mapping; anything else is a ``ValidationError`` naming the file."""
     try:
         document = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as exc:
         raise ValidationError(f"cannot read {path}: {exc}") from exc
     if not isinstance(document, dict):
-        raise ValidationError(f"{path} is not a job: expected a mapping")
-    return job_from_document(document, path)
+        raise ValidationError(f"{path} is not {noun}: expected a mapping")
+    return document
+
+
+def load_job_file(path: Path) -> Command | SweepJob:
+    return job_from_document(read_mapping(path, "a job"), path)
 
 
 def job_from_document(document: dict[str, Any], path: Path) -> Command | SweepJob:

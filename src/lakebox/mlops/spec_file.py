@@ -7,22 +7,16 @@ from pathlib import Path
 from typing import Any
 
 import pydantic
-import yaml
 
 from lakebox.entities.schedule import JobSchedule
 from lakebox.errors import ValidationError, problems_of
-from lakebox.jobs.spec_file import job_from_document, load_job_file
+from lakebox.jobs.spec_file import job_from_document, load_job_file, read_mapping
 
 _FIELDS = {"$schema", "name", "display_name", "description", "tags", "trigger", "create_job", "is_enabled"}
 
 
 def load_schedule_file(path: Path) -> JobSchedule:
-    try:
-        document = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise ValidationError(f"cannot read {path}: {exc}") from exc
-    if not isinstance(document, dict):
-        raise ValidationError(f"{path} is not a schedule: expected a mapping")
+    document = read_mapping(path, "a schedule")
     unknown = sorted(set(document) - _FIELDS)
     if unknown:
         raise ValidationError(f"{path}: unknown field(s) {', '.join(unknown)} for a schedule")

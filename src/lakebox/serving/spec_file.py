@@ -6,13 +6,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pydantic
-import yaml
 
 from lakebox.entities.batch import BatchDeployment, BatchEndpoint
 from lakebox.entities.endpoint import CodeConfiguration, ManagedOnlineDeployment, ManagedOnlineEndpoint
 from lakebox.entities.model import Model
 from lakebox.errors import ValidationError
-from lakebox.jobs.spec_file import environment_from_yaml
+from lakebox.jobs.spec_file import environment_from_yaml, read_mapping
 
 T = TypeVar("T", bound=pydantic.BaseModel)
 _IGNORED = {"$schema", "type"}
@@ -62,12 +61,7 @@ def _deployment_fields(base: Path) -> Any:
 
 
 def _load(path: Path, entity: type[T], resolve: Any) -> T:
-    try:
-        document = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise ValidationError(f"cannot read {path}: {exc}") from exc
-    if not isinstance(document, dict):
-        raise ValidationError(f"{path}: expected a mapping")
+    document = read_mapping(path, f"a {entity.__name__}")
     try:
         return entity.model_validate(resolve({k: v for k, v in document.items() if k not in _IGNORED}))
     except (pydantic.ValidationError, TypeError, ValueError) as exc:
