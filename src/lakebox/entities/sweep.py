@@ -33,7 +33,7 @@ class GridSamplingAlgorithm:
 SamplingAlgorithm = Annotated[RandomSamplingAlgorithm | GridSamplingAlgorithm, Field(discriminator="type")]
 
 
-@dataclass(config=_STRICT)
+@dataclass(config=_STRICT, kw_only=True)
 class BanditPolicy:
     """Stop a trial whose primary metric falls outside a slack of the best trial's at the same interval."""
 
@@ -50,7 +50,7 @@ class BanditPolicy:
         return self
 
 
-@dataclass(config=_STRICT)
+@dataclass(config=_STRICT, kw_only=True)
 class MedianStoppingPolicy:
     """Stop a trial whose best primary metric is worse than the median of all trials' running averages."""
 
@@ -59,13 +59,13 @@ class MedianStoppingPolicy:
     type: Literal["median_stopping"] = "median_stopping"
 
 
-@dataclass(config=_STRICT)
+@dataclass(config=_STRICT, kw_only=True)
 class TruncationSelectionPolicy:
     """At each evaluation, stop the trials in the lowest ``truncation_percentage`` percent."""
 
     delay_evaluation: int = Field(default=0, ge=0)
     evaluation_interval: int = Field(default=0, ge=0)
-    truncation_percentage: int = Field(default=0, ge=1, le=99)
+    truncation_percentage: int = Field(ge=1, le=99)
     type: Literal["truncation_selection"] = "truncation_selection"
 
 
