@@ -171,10 +171,6 @@ class SweepJob(SweepFields):
 
     trial: Command
 
-    @property
-    def early_termination_policy(self) -> BanditPolicy | MedianStoppingPolicy | TruncationSelectionPolicy | None:
-        return self.early_termination
-
 
 class SweepJobCreate(SweepFields):
     """What the client sends: the sweep with its trial's code uploaded and environment resolved."""
