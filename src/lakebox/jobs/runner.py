@@ -101,30 +101,23 @@ class JobRunner:
         if isinstance(spec, SweepJobCreate):
             self._sweeps.check(spec)
             return
-        self._compute_name(spec.compute)
-        resolve_environment(spec.environment)
-        if spec.code_id:
-            code.snapshot(self._layout.code_dir, spec.code_id)
-        inputs, _ = self._inputs(spec, self._layout.jobs_dir / "check", lake_resolver(self._stores, self._layout))
+        _, _, inputs, _ = self._resolve(
+            spec, self._layout.jobs_dir / "check", lake_resolver(self._stores, self._layout)
+        )
         render(spec.command, inputs, {key: key for key in spec.outputs})
 
     def plan(self, spec: JobCreate, submitted_by: str, parent: str | None = None) -> dict[str, Any]:
         """The stored fields of a command job, once everything it names is checked (raises if not)."""
         name = spec.name or job_name()
-        compute = self._compute_name(spec.compute)
-        environment = resolve_environment(spec.environment)
-        if spec.code_id:
-            code.snapshot(self._layout.code_dir, spec.code_id)
-        job_dir = self._layout.jobs_dir / name
         lake = lake_resolver(self._stores, self._layout)
-        inputs, staged = self._inputs(spec, job_dir, lake)
+        compute, environment, inputs, staged = self._resolve(spec, self._layout.jobs_dir / name, lake)
         outputs = {key: allocate_output(lake, name, key, out) for key, out in spec.outputs.items()}
         self._check_datastore_access(lake, [Path(s["source"]) for s in staged.values()], list(inputs.values()), outputs)
         return {
             "name": name,
             "spec": spec.model_dump(mode="json") | {"staged_inputs": staged, "submitted_by": submitted_by},
             "compute": compute,
-            "environment": environment[0],
+            "environment": environment,
             "command": render(spec.command, inputs, {key: out.local_path for key, out in outputs.items()}),
             "experiment_name": spec.experiment_name or "Default",
             "outputs": {key: out.model_dump() for key, out in outputs.items()},
@@ -138,6 +131,18 @@ class JobRunner:
         with self._wake:
             self._wake.notify_all()
         return job
+
+    def _resolve(
+        self, spec: JobCreate, job_dir: Path, lake: LakeResolver
+    ) -> tuple[str, str, dict[str, str], dict[str, StagedInput]]:
+        """The compute, environment and inputs a job names, each checked: ``(compute, environment
+        name, input values, inputs to stage)``."""
+        compute = self._compute_name(spec.compute)
+        environment = resolve_environment(spec.environment)[0]
+        if spec.code_id:
+            code.snapshot(self._layout.code_dir, spec.code_id)
+        inputs, staged = self._inputs(spec, job_dir, lake)
+        return compute, environment, inputs, staged
 
     def _compute_name(self, compute: str | None) -> str:
         name = (compute or LOCAL_COMPUTE).removeprefix("azureml:")

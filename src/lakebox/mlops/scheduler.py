@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from lakebox.entities import Job, JobCreate, PipelineRun
-from lakebox.entities.pipeline import Artifact
-from lakebox.entities.schedule import Schedule, ScheduleFire
+from lakebox.entities.pipeline import Artifact, PipelineRunStatus
+from lakebox.entities.schedule import CronTrigger, RecurrenceTrigger, Schedule, ScheduleFire
 from lakebox.entities.sweep import SweepJobCreate
 from lakebox.errors import LakeboxError
 from lakebox.lake.uris import LakeResolver
@@ -98,6 +98,20 @@ class Scheduler:
         after = max(self._clock(), last.scheduled_time if last else schedule.enabled_at)
         return next_fire(schedule.trigger, after, schedule.created_at) if schedule.is_enabled else None
 
+    def _due(
+        self,
+        source: str,
+        name: str,
+        trigger: CronTrigger | RecurrenceTrigger,
+        since: datetime,
+        now: datetime,
+        default_start: datetime,
+    ) -> list[datetime]:
+        """The fire times in ``(the last fire, or since, now]``: usually none or one; several after downtime."""
+        last = self._fires.last(source, name)
+        after = max(since, last.scheduled_time) if last else since
+        return list(fires_between(trigger, after, now, default_start))
+
     @staticmethod
     def _guarded(what: str, handler: Callable[..., None], *args: Any) -> None:
         try:
@@ -108,9 +122,7 @@ class Scheduler:
     # Job schedules
 
     def _schedule(self, schedule: Schedule, now: datetime) -> None:
-        last = self._fires.last("schedule", schedule.name)
-        after = max(schedule.enabled_at, last.scheduled_time) if last else schedule.enabled_at
-        due = list(fires_between(schedule.trigger, after, now, schedule.created_at))
+        due = self._due("schedule", schedule.name, schedule.trigger, schedule.enabled_at, now, schedule.created_at)
         if not due:
             return
         fire = ScheduleFire(
@@ -134,13 +146,10 @@ class Scheduler:
         anchor = self._anchor(trigger, now)
         if anchor is None:
             return
-        last = self._fires.last("trigger", trigger.name)
-        after = last.scheduled_time if last else anchor
-        due = list(fires_between(triggers.schedule_recurrence(trigger), after, now, anchor))
+        due = self._due("trigger", trigger.name, triggers.schedule_recurrence(trigger), anchor, now, anchor)
         if due:
-            outputs: dict[str, Any] = {}
             scope = {"scheduledTime": format_timestamp(due[-1]), "startTime": format_timestamp(now)}
-            self._start_pipelines(trigger, due[-1], now, scope, outputs, missed=len(due) - 1)
+            self._start_pipelines(trigger, due[-1], now, scope, {}, missed=len(due) - 1)
 
     def _tumbling_window_trigger(self, trigger: Artifact, now: datetime) -> None:
         windows = triggers.tumbling_window(trigger)
@@ -167,7 +176,7 @@ class Scheduler:
         run = self._stores.pipelines.get_run(fire.target)
         if not run.status.terminal:
             return 1
-        if run.status.value == "Succeeded":
+        if run.status is PipelineRunStatus.SUCCEEDED:
             self._fires.update("trigger", trigger.name, fire.scheduled_time, status="Succeeded")
             return 0
         if fire.attempt > windows.retries:

@@ -110,11 +110,13 @@ class SweepController:
         histories: dict[str, list[float]] = {}
         reported = {t.name for t in self._stores.jobs.trials(name) if t.status.terminal}
         while job.status is JobStatus.RUNNING:
-            self._stop_trials(spec, self._stores.jobs.trials(name), histories, out_of_time=time.time() > deadline)
+            out_of_time = time.time() > deadline
             trials = self._stores.jobs.trials(name)
+            if self._stop_trials(spec, trials, histories, out_of_time):
+                trials = self._stores.jobs.trials(name)
             self._report_ended(name, trials, reported)
             active = [t for t in trials if not t.status.terminal]
-            if time.time() > deadline or len(trials) >= spec.limits.max_total_trials:
+            if out_of_time or len(trials) >= spec.limits.max_total_trials:
                 upcoming = None
             while upcoming is not None and len(active) < spec.limits.concurrency:
                 active.append(self._submit_trial(spec, name, len(trials), upcoming, stored["submitted_by"]))
@@ -166,8 +168,9 @@ class SweepController:
 
     def _stop_trials(
         self, spec: SweepJobCreate, trials: list[Job], histories: dict[str, list[float]], out_of_time: bool
-    ) -> None:
-        """Stop trials past the sweep's or their own time limit, and those the policy gives up on."""
+    ) -> bool:
+        """Stop trials past the sweep's or their own time limit, and those the policy gives up on;
+        True if it stopped any."""
         running = {t.name: t for t in trials if t.status is JobStatus.RUNNING}
         reasons: dict[str, str] = {}
         if out_of_time:
@@ -195,6 +198,7 @@ class SweepController:
         for name, reason in reasons.items():
             with contextlib.suppress(ConflictError):  # it ended meanwhile
                 self._runner.terminate(name, reason)
+        return bool(reasons)
 
     def _finish(self, name: str, spec: SweepJobCreate) -> None:
         """Name the best completed trial; its outputs become the sweep's. No scored trial fails the sweep."""
