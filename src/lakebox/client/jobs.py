@@ -37,10 +37,10 @@ class JobOperations:
         """The job as the server takes it: code uploaded, environment resolved (for a schedule, too)."""
         if isinstance(job, SweepJob):
             fields = job.model_dump(include=set(SweepFields.model_fields) - {"trial"})
-            return SweepJobCreate(**fields, trial=self._create(job.trial))
-        return self._create(job)
+            return SweepJobCreate(**fields, trial=self._command_body(job.trial))
+        return self._command_body(job)
 
-    def _create(self, job: Command) -> JobCreate:
+    def _command_body(self, job: Command) -> JobCreate:
         distributions = sorted(k for k, v in job.inputs.items() if isinstance(v, SEARCH_SPACE_TYPES))
         if distributions:
             raise ValidationError(
