@@ -19,6 +19,7 @@ from lakebox.entities.endpoint import (
     ManagedOnlineDeployment,
     ManagedOnlineEndpoint,
 )
+from lakebox.entities.rollout import FINISHED, DeployIfBetter, Rollout
 from lakebox.errors import DeploymentFailedError, error_from_response
 
 _PATH = "/api/v1/onlineEndpoints"
@@ -54,6 +55,27 @@ class OnlineEndpointOperations:
         """Replace one key; the old value stops working at once."""
         self._api.request("POST", f"{_PATH}/{name}/regenerateKeys", json={"key_type": key_type})
         return LROPoller.completed(None)
+
+    def begin_deploy_if_better(self, policy: DeployIfBetter) -> LROPoller[Rollout]:
+        """Score ``policy.candidate`` against the production model on held-out data and, only if it is better,
+        register and deploy it and shift traffic to it in steps, rolling back on errors or latency.
+        ``.result()`` waits for the outcome: a ``Rollout`` whose ``status`` and ``reason`` give the decision."""
+        body = policy.model_dump(mode="json")
+        started = Rollout.model_validate(
+            self._api.request("POST", f"{_PATH}/{policy.endpoint_name}/rollouts", json=body)
+        )
+        return LROPoller(lambda: self._rollout_done(policy.endpoint_name, started.name), interval=0.5)
+
+    def _rollout_done(self, endpoint_name: str, name: str) -> tuple[bool, Rollout | None]:
+        rollout = self.get_rollout(endpoint_name, name)
+        return rollout.status in FINISHED, rollout
+
+    def get_rollout(self, endpoint_name: str, name: str) -> Rollout:
+        return Rollout.model_validate(self._api.request("GET", f"{_PATH}/{endpoint_name}/rollouts/{name}"))
+
+    def list_rollouts(self, endpoint_name: str) -> builtins.list[Rollout]:
+        """The endpoint's deploy-if-better decisions, latest first."""
+        return [Rollout.model_validate(r) for r in self._api.request("GET", f"{_PATH}/{endpoint_name}/rollouts")]
 
     def invoke(
         self,

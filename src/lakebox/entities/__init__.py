@@ -37,6 +37,7 @@ from lakebox.entities.identity import (
 from lakebox.entities.job import Command, Input, Job, JobCreate, JobLogs, JobOutput, JobStatus, Output, command
 from lakebox.entities.model import Model
 from lakebox.entities.pipeline import ActivityRun, ActivityStatus, Artifact, PipelineRun, PipelineRunStatus
+from lakebox.entities.rollout import DeployIfBetter, Rollout
 from lakebox.entities.schedule import CronTrigger, JobSchedule, RecurrencePattern, RecurrenceTrigger, Schedule
 from lakebox.entities.spark_pool import SparkPool, spark
 from lakebox.entities.vault import KeyVaultSecret, SecretProperties, SecretSet, SecretUpdate, Vault
@@ -64,6 +65,7 @@ __all__ = [
     "CronTrigger",
     "Data",
     "Datastore",
+    "DeployIfBetter",
     "EndpointAuthKeys",
     "EndpointAuthToken",
     "Environment",
@@ -94,6 +96,7 @@ __all__ = [
     "RoleAssignment",
     "RoleAssignmentCreate",
     "RoleDefinition",
+    "Rollout",
     "Schedule",
     "SecretProperties",
     "SecretSet",

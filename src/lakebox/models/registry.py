@@ -129,6 +129,10 @@ class ModelRegistry:
             return self.get(model.name, model.version)
         return self.resolve(model)
 
+    def source_files(self, path: str) -> Path:
+        """The files a model path names (a job's output, a run's artifact or a datastore URI), unregistered."""
+        return self._source(ModelCreate(path=path), None)[0]
+
     def _source(self, model: ModelCreate, upload: Path | None) -> tuple[Path, str | None, str | None]:
         """The files to register, and the job and run that produced them when known."""
         path = model.path or ""

@@ -19,6 +19,7 @@ from lakebox.security.authorizer import Authorizer
 if TYPE_CHECKING:
     from lakebox.batch.endpoints import BatchEndpoints
     from lakebox.jobs.runner import JobRunner
+    from lakebox.mlops.rollout import Rollouts
     from lakebox.mlops.scheduler import Scheduler
     from lakebox.models.registry import ModelRegistry
     from lakebox.pipelines.engine import PipelineEngine
@@ -73,6 +74,7 @@ class ServerContext:
     _batch_endpoints: BatchEndpoints | None = None
     _pipelines: PipelineEngine | None = None
     _scheduler: Scheduler | None = None
+    _rollouts: Rollouts | None = None
 
     @property
     def warehouse(self) -> WarehouseEngine:
@@ -145,6 +147,25 @@ class ServerContext:
                 )
                 self._pipelines = PipelineEngine(services)
             return self._pipelines
+
+    @property
+    def rollouts(self) -> Rollouts:
+        """Deploy-if-better rollouts on online endpoints."""
+        endpoints, registry = self.endpoints, self.registry
+        with self._lazy_lock:
+            if self._rollouts is None:
+                from lakebox.lake.datastores import lake_resolver
+                from lakebox.mlops.rollout import Rollouts
+                from lakebox.serving.process import GatewayClient
+
+                self._rollouts = Rollouts(
+                    self.stores,
+                    registry,
+                    endpoints,
+                    GatewayClient(self.layout),
+                    lambda: lake_resolver(self.stores, self.layout),
+                )
+            return self._rollouts
 
     @property
     def scheduler(self) -> Scheduler:

@@ -249,6 +249,7 @@ def run_server(layout: WorkspaceLayout, listen: Listen | None = None) -> None:
 def _resume_endpoints(context: ServerContext) -> None:
     try:
         context.endpoints.resume()
+        context.rollouts.resume()
     except Exception:
         logging.getLogger(__name__).exception("could not resume online endpoints")
 

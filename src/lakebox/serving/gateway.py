@@ -29,7 +29,7 @@ from starlette.routing import Route
 from lakebox.security.rate_limit import FailureLimiter
 from lakebox.security.tokens import verify_scoped_token
 from lakebox.serving.pool import DeploymentPool, QueueFullError
-from lakebox.serving.state import DeploymentStatus, EndpointRoute, ServingState
+from lakebox.serving.state import DeploymentStatus, EndpointRoute, ServingState, WindowStats
 from lakebox.workspace.layout import write_private
 
 ADMIN_HEADER = "x-lakebox-admin-key"
@@ -37,6 +37,7 @@ MAX_DENIAL_KEYS = 10_000
 DEPLOYMENT_HEADER = "azureml-model-deployment"
 _LATENCY_BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 _BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+RECENT_REQUESTS = 100_000  # per deployment, for the window statistics safe rollouts watch
 
 
 class Metrics:
@@ -51,6 +52,7 @@ class Metrics:
             "lakebox_batch_size", "Requests per predict call", labels, buckets=_BATCH_BUCKETS, registry=self.registry
         )
         self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+        self._recent: dict[tuple[str, str], collections.deque[tuple[float, int, float]]] = {}
 
     def observe(self, endpoint: str, deployment: str, status: int, seconds: float) -> None:
         """Count a request and its latency (the labelled children are looked up once)."""
@@ -62,6 +64,14 @@ class Metrics:
             )
         children[0].inc()
         children[1].observe(seconds)
+        recent = self._recent.setdefault((endpoint, deployment), collections.deque(maxlen=RECENT_REQUESTS))
+        recent.append((time.monotonic(), status, seconds))
+
+    def window(self, endpoint: str, deployment: str, seconds: float) -> WindowStats:
+        """What a deployment answered in the last ``seconds`` (live and mirrored requests)."""
+        since = time.monotonic() - seconds
+        recent = [r for r in self._recent.get((endpoint, deployment), ()) if r[0] >= since]
+        return WindowStats.of([status for _, status, _ in recent], [elapsed for _, _, elapsed in recent])
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -264,6 +274,13 @@ def create_app(gateway: Gateway, workspace_id: str) -> Starlette:
         report = {e: {d: s.model_dump() for d, s in deps.items()} for e, deps in gateway.status().items()}
         return JSONResponse(report)
 
+    async def window(request: Request) -> Response:
+        if not gateway.admin(request):
+            return _error(401, "the admin key is missing or wrong")
+        seconds = float(request.query_params.get("seconds", "60"))
+        stats = gateway.metrics.window(request.path_params["endpoint"], request.path_params["deployment"], seconds)
+        return JSONResponse(stats.model_dump())
+
     async def take_denials(request: Request) -> Response:
         if not gateway.admin(request):
             return _error(401, "the admin key is missing or wrong")
@@ -287,6 +304,7 @@ def create_app(gateway: Gateway, workspace_id: str) -> Starlette:
         Route("/_lakebox/state", put_state, methods=["PUT"]),
         Route("/_lakebox/status", get_status),
         Route("/_lakebox/denials", take_denials, methods=["POST"]),
+        Route("/_lakebox/window/{endpoint}/{deployment}", window),
         Route("/endpoints/{endpoint}/score", gateway.score, methods=["POST"]),
         Route("/endpoints/{endpoint}/swagger.json", swagger),
     ]

@@ -32,7 +32,7 @@ from lakebox.server.process import (
     wait_until_serving,
 )
 from lakebox.serving.gateway import ADMIN_HEADER, Gateway, create_app
-from lakebox.serving.state import DeploymentStatus, ServingState
+from lakebox.serving.state import DeploymentStatus, ServingState, WindowStats
 from lakebox.store.types import utcnow
 from lakebox.workspace.layout import WorkspaceLayout, write_atomic, write_private
 
@@ -174,6 +174,11 @@ class GatewayClient:
     def status(self) -> dict[str, dict[str, DeploymentStatus]]:
         report = self._request("GET", "/_lakebox/status").json()
         return {e: {d: DeploymentStatus.model_validate(s) for d, s in deps.items()} for e, deps in report.items()}
+
+    def window(self, endpoint: str, deployment: str, seconds: float) -> WindowStats:
+        """How the deployment answered over the last ``seconds``."""
+        answer = self._request("GET", f"/_lakebox/window/{endpoint}/{deployment}?seconds={seconds}")
+        return WindowStats.model_validate(answer.json())
 
     def _request(self, method: str, path: str, content: str | None = None) -> httpx.Response:
         record = self.record()

@@ -4,6 +4,7 @@ in a private file and serves it again after a restart."""
 
 from __future__ import annotations
 
+import statistics
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -61,3 +62,33 @@ class DeploymentStatus(BaseModel):
     state: Literal["starting", "ready", "failed"]
     error: str | None = None
     workers: list[WorkerStatus] = Field(default_factory=list)
+
+
+ERROR_STATUSES = frozenset({408, 429}) | frozenset(range(500, 600))
+
+
+class WindowStats(BaseModel):
+    """A deployment's answers over a recent window: how many, how many failed (timeouts, overload and
+    5xx; a client's bad input is not the deployment's error), and latency percentiles."""
+
+    requests: int
+    errors: int
+    error_rate: float
+    p50_ms: float | None = None
+    p95_ms: float | None = None
+
+    @classmethod
+    def of(cls, statuses: list[int], seconds: list[float]) -> WindowStats:
+        errors = sum(status in ERROR_STATUSES for status in statuses)
+        if len(seconds) < 2:
+            p50 = p95 = seconds[0] * 1000 if seconds else None
+        else:
+            cuts = statistics.quantiles(seconds, n=20, method="inclusive")
+            p50, p95 = cuts[9] * 1000, cuts[18] * 1000
+        return cls(
+            requests=len(statuses),
+            errors=errors,
+            error_rate=errors / len(statuses) if statuses else 0.0,
+            p50_ms=p50,
+            p95_ms=p95,
+        )

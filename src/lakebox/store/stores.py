@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from lakebox.entities import Data, Environment
 from lakebox.entities.connection import WorkspaceConnection
 from lakebox.entities.linked_service import LinkedService
+from lakebox.entities.rollout import Rollout
 from lakebox.entities.spark_pool import SparkPool
 from lakebox.entities.warehouse import WarehouseSettings
 from lakebox.errors import LakeboxError
@@ -52,6 +53,7 @@ class Stores:
     warehouse_settings: SpecStore[WarehouseSettings]
     pipelines: PipelineStore
     schedules: ScheduleStore
+    rollouts: SpecStore[Rollout]
 
     @classmethod
     def open(
@@ -84,6 +86,7 @@ class Stores:
             warehouse_settings=SpecStore(db, "warehouse_settings", WarehouseSettings, "warehouse settings"),
             pipelines=PipelineStore(db),
             schedules=ScheduleStore(db),
+            rollouts=SpecStore(db, "rollout", Rollout, "rollout"),
         )
 
     def close(self) -> None:

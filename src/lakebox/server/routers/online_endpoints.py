@@ -13,6 +13,8 @@ from lakebox.entities.endpoint import (
     ManagedOnlineDeployment,
     ManagedOnlineEndpoint,
 )
+from lakebox.entities.rollout import DeployIfBetter, Rollout
+from lakebox.errors import NotFoundError
 from lakebox.security import actions
 from lakebox.server.auth import require
 from lakebox.server.context import get_context
@@ -136,3 +138,41 @@ def deployment_logs(
     _: Principal = require(actions.ENDPOINTS_READ, scope=_ENDPOINT),
 ) -> DeploymentLogs:
     return DeploymentLogs(text=get_context(request).endpoints.logs(name, deployment, lines, container_type))
+
+
+@router.post(
+    "/{name}/rollouts",
+    response_model=Rollout,
+    status_code=202,
+    summary="Deploy a candidate model if it scores better, shifting traffic in steps (poll its status)",
+)
+def start_rollout(
+    name: str,
+    body: DeployIfBetter,
+    request: Request,
+    principal: Principal = require(actions.ENDPOINTS_WRITE, scope=_ENDPOINT),
+) -> Rollout:
+    """The candidate is registered as a model version if it wins, so the caller must be able to write models."""
+    check_name("endpoint", body.endpoint_name, name)
+    context = get_context(request)
+    context.authorizer.check(principal, actions.MODELS_WRITE, context.scope_of())
+    return context.rollouts.start(body, principal)
+
+
+@router.get("/{name}/rollouts", response_model=list[Rollout], summary="The endpoint's rollouts, latest first")
+def list_rollouts(
+    name: str, request: Request, _: Principal = require(actions.ENDPOINTS_READ, scope=_ENDPOINT)
+) -> list[Rollout]:
+    context = get_context(request)
+    context.stores.endpoints.get(name)
+    return context.rollouts.list(name)
+
+
+@router.get("/{name}/rollouts/{rollout}", response_model=Rollout, summary="A rollout: its decision and figures")
+def get_rollout(
+    name: str, rollout: str, request: Request, _: Principal = require(actions.ENDPOINTS_READ, scope=_ENDPOINT)
+) -> Rollout:
+    found = get_context(request).rollouts.get(rollout)
+    if found.endpoint_name.lower() != name.lower():
+        raise NotFoundError(f"endpoint {name} has no rollout {rollout!r}")
+    return found
