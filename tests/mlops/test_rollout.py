@@ -3,10 +3,12 @@ a worse one changes nothing, and a candidate whose answers fail under live traff
 
 from __future__ import annotations
 
+import json
 import textwrap
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import mlflow
@@ -18,6 +20,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.tree import DecisionTreeClassifier
 
 from lakebox import BadRequestError, MLClient
+from lakebox.cli.main import main as lakebox
 from lakebox.entities import (
     CodeConfiguration,
     DeployIfBetter,
@@ -209,6 +212,28 @@ def test_a_better_candidate_is_registered_deployed_and_given_traffic_step_by_ste
     assert {"blue", "green"} <= {deployment for deployment, _ in traffic.answers}
     decisions = client.online_endpoints.list_rollouts(endpoint)
     assert [d.status for d in decisions] == ["Succeeded", "RolledBack", "NotBetter"]  # latest first
+
+
+def test_decisions_from_the_cli(
+    models: dict, endpoint: str, shared_workspace: RunningWorkspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = tmp_path / "policy.yml"
+    policy.write_text(
+        f"endpoint_name: {endpoint}\ncandidate: {models['worse'].id}\ntest_data: {HELD_OUT}\nmin_improvement: 0.01\n"
+    )
+    path = ["--path", str(shared_workspace.layout.root)]
+    assert lakebox(["online-endpoint", "deploy-if-better", *path, "-f", str(policy), "-o", "json"]) == 0
+    decided = json.loads(capsys.readouterr().out)
+    assert decided["status"] == "NotBetter" and decided["candidate_score"] < decided["production_score"]
+    assert lakebox(["online-endpoint", "rollouts", *path, endpoint, "-o", "json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [r["status"] for r in listed] == ["NotBetter", "Succeeded", "RolledBack", "NotBetter"]
+    assert lakebox(["online-endpoint", "rollout-show", *path, endpoint, listed[1]["name"], "-o", "json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert [step["traffic"] for step in shown["steps"]] == [10, 50, 100]
+    policy.write_text(f"endpoint_name: {endpoint}\ncandidate: x:1\ntest_data: {HELD_OUT}\ntraffic_steps: [50]\n")
+    assert lakebox(["online-endpoint", "deploy-if-better", *path, "-f", str(policy)]) != 0
+    assert "traffic steps must rise" in capsys.readouterr().err
 
 
 def test_bad_policies_are_refused_before_anything_runs(

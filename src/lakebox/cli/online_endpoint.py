@@ -9,6 +9,8 @@ import typer
 
 from lakebox.cli.common import WorkspaceRef, with_workspace
 from lakebox.cli.output import OutputFormat, OutputOption, console, err_console, render
+from lakebox.entities.rollout import FINISHED, Rollout
+from lakebox.mlops.spec_file import load_policy_file
 from lakebox.serving.spec_file import load_deployment_file, load_endpoint_file
 
 endpoint_app = typer.Typer(help="Online endpoints: scoring URIs, keys, traffic.", no_args_is_help=True)
@@ -22,6 +24,16 @@ DEPLOYMENT_COLUMNS = [
     "instance_count",
     "provisioning_state",
     "error",
+]
+ROLLOUT_COLUMNS = [
+    "name",
+    "status",
+    "metric",
+    "production_score",
+    "candidate_score",
+    "deployment_name",
+    "candidate_model",
+    "reason",
 ]
 FileOption = Annotated[Path, typer.Option("--file", "-f", help="Azure ML CLI v2 YAML.")]
 
@@ -118,6 +130,56 @@ def invoke(
     """Score a request on the endpoint (or one deployment) and print the answer."""
     with workspace.client() as client:
         console.print(client.online_endpoints.invoke(name, request_file, deployment_name), highlight=False)
+
+
+@endpoint_app.command("deploy-if-better")
+@with_workspace
+def deploy_if_better(
+    workspace: WorkspaceRef,
+    file: Annotated[Path, typer.Option("--file", "-f", help="The policy's YAML (fields of DeployIfBetter).")],
+    no_wait: Annotated[bool, typer.Option("--no-wait", help="Return once the rollout has started.")] = False,
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Deploy a candidate model only if it scores better than production, shifting traffic in steps."""
+    policy = load_policy_file(file)
+    with workspace.client() as client:
+        poller = client.online_endpoints.begin_deploy_if_better(policy)
+        if not no_wait:
+            with err_console.status("Evaluating the candidate …") as status:
+                while not poller.done():
+                    status.update(_progress(client.online_endpoints.list_rollouts(policy.endpoint_name)[0]))
+                    poller.wait(1.0)
+        # One rollout at a time runs on an endpoint, so the latest is this one.
+        rollout = poller.result() if not no_wait else client.online_endpoints.list_rollouts(policy.endpoint_name)[0]
+        render(rollout, output)
+        if rollout.status in FINISHED and rollout.status not in ("Succeeded", "NotBetter"):
+            raise typer.Exit(1)
+
+
+def _progress(rollout: Rollout) -> str:
+    if rollout.status != "Shifting" or not rollout.steps:
+        return f"{rollout.status} …"
+    step = rollout.steps[-1]
+    return (
+        f"{rollout.deployment_name} at {step.traffic}%: {step.requests} requests, "
+        f"{step.error_rate:.1%} errors, p95 {step.p95_ms or 0:.1f} ms …"
+    )
+
+
+@endpoint_app.command("rollouts")
+@with_workspace
+def list_rollouts(workspace: WorkspaceRef, name: str, output: OutputOption = OutputFormat.TABLE) -> None:
+    """The endpoint's deploy-if-better decisions, latest first."""
+    with workspace.client() as client:
+        render(client.online_endpoints.list_rollouts(name), output, columns=ROLLOUT_COLUMNS)
+
+
+@endpoint_app.command("rollout-show")
+@with_workspace
+def show_rollout(workspace: WorkspaceRef, name: str, rollout: str, output: OutputOption = OutputFormat.TABLE) -> None:
+    """One decision with its figures and each traffic step as watched."""
+    with workspace.client() as client:
+        render(client.online_endpoints.get_rollout(name, rollout), output)
 
 
 @deployment_app.command("create")

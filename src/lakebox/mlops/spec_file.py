@@ -1,5 +1,6 @@
 """Azure ML CLI v2 schedule YAML (the ``schedule`` schema) to a ``JobSchedule``: ``create_job`` is a
-job YAML file (relative to the schedule's file) or an inline job."""
+job YAML file (relative to the schedule's file) or an inline job. And a deploy-if-better policy's YAML
+(the fields of ``DeployIfBetter``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 import pydantic
 
+from lakebox.entities.rollout import DeployIfBetter
 from lakebox.entities.schedule import JobSchedule
 from lakebox.errors import ValidationError, problems_of
 from lakebox.jobs.spec_file import job_from_document, load_job_file, read_mapping
@@ -35,3 +37,10 @@ def _create_job(value: Any, path: Path) -> Any:
     if isinstance(value, dict):
         return job_from_document(value, path)
     raise ValidationError(f"{path}: create_job must be a job YAML file or an inline job")
+
+
+def load_policy_file(path: Path) -> DeployIfBetter:
+    try:
+        return DeployIfBetter.model_validate(read_mapping(path, "a deploy-if-better policy"))
+    except pydantic.ValidationError as exc:
+        raise ValidationError(f"{path}: {problems_of(exc)}") from exc
