@@ -1,17 +1,21 @@
-"""``lakebox schedule create|list|show|enable|disable|delete|fires``."""
+"""``lakebox schedule create|list|show|enable|disable|trigger|delete|fires``."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.table import Table
 
 from lakebox.cli.common import WorkspaceRef, with_workspace
-from lakebox.cli.output import OutputFormat, OutputOption, err_console, render
+from lakebox.cli.output import OutputFormat, OutputOption, console, err_console, render
 from lakebox.mlops.spec_file import load_schedule_file
 
-app = typer.Typer(help="Job schedules: create from YAML, enable, disable, see when they fired.", no_args_is_help=True)
+app = typer.Typer(
+    help="Job and monitor schedules: create from YAML, enable, disable, fire now, see when they fired.",
+    no_args_is_help=True,
+)
 COLUMNS = ["name", "is_enabled", "trigger", "next_run_time", "last_run_time", "last_job_name"]
 FIRE_COLUMNS = ["scheduled_time", "fired_at", "status", "target", "missed", "error"]
 
@@ -23,7 +27,7 @@ def create(
     file: Annotated[Path, typer.Option("--file", "-f", help="Azure ML CLI v2 schedule YAML.")],
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
-    """Create or update a schedule from its YAML file (its create_job: a job YAML file or inline)."""
+    """Create or update a schedule from its YAML file (create_job: a job YAML file or inline; or create_monitor)."""
     schedule = load_schedule_file(file)
     with workspace.client() as client:
         render(client.schedules.begin_create_or_update(schedule).result(), output, columns=COLUMNS)
@@ -70,6 +74,39 @@ def delete(workspace: WorkspaceRef, name: str) -> None:
     with workspace.client() as client:
         client.schedules.begin_delete(name).result()
     err_console.print(f"Schedule {name} deleted")
+
+
+@app.command("trigger")
+@with_workspace
+def trigger(workspace: WorkspaceRef, name: str, output: OutputOption = OutputFormat.TABLE) -> None:
+    """Fire a schedule once, now: the job it submitted, or the monitor's drift figures."""
+    with workspace.client() as client:
+        fire = client.schedules.trigger(name)
+    if output is OutputFormat.TABLE and "signals" in fire.outputs:
+        render_drift(fire.outputs)
+    render(fire, output, columns=FIRE_COLUMNS)
+
+
+def render_drift(outputs: dict[str, Any]) -> None:
+    """A table per signal: each feature's figures and whether it drifted."""
+    for name, signal in outputs["signals"].items():
+        if not signal.get("judged"):
+            err_console.print(f"{name}: not judged: {signal.get('reason')}")
+            continue
+        rows = f"{signal['production_rows']} production rows, {signal['reference_rows']} reference"
+        table = Table(title=f"{name}: {rows}")
+        for column in ("feature", "kind", "PSI", "JS distance", "p-value", "drifted"):
+            table.add_column(column)
+        for feature in signal["features"]:
+            table.add_row(
+                feature["feature"],
+                feature["kind"],
+                f"{feature['population_stability_index']:.3f}",
+                f"{feature['jensen_shannon_distance']:.3f}",
+                "" if feature["p_value"] is None else f"{feature['p_value']:.2g}",
+                "; ".join(feature["breaches"]) or "no",
+            )
+        console.print(table)
 
 
 @app.command("fires")

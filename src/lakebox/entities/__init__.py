@@ -17,6 +17,8 @@ from lakebox.entities.datastore import AzureBlobDatastore, AzureDataLakeGen2Data
 from lakebox.entities.endpoint import (
     BatchingSettings,
     CodeConfiguration,
+    DataCollector,
+    DeploymentCollection,
     EndpointAuthKeys,
     EndpointAuthToken,
     ManagedOnlineDeployment,
@@ -36,9 +38,25 @@ from lakebox.entities.identity import (
 )
 from lakebox.entities.job import Command, Input, Job, JobCreate, JobLogs, JobOutput, JobStatus, Output, command
 from lakebox.entities.model import Model
+from lakebox.entities.monitor import (
+    CategoricalDriftMetrics,
+    DataDriftMetricThreshold,
+    DataDriftSignal,
+    MonitorDefinition,
+    MonitoringTarget,
+    NumericalDriftMetrics,
+    ReferenceData,
+)
 from lakebox.entities.pipeline import ActivityRun, ActivityStatus, Artifact, PipelineRun, PipelineRunStatus
 from lakebox.entities.rollout import DeployIfBetter, Rollout
-from lakebox.entities.schedule import CronTrigger, JobSchedule, RecurrencePattern, RecurrenceTrigger, Schedule
+from lakebox.entities.schedule import (
+    CronTrigger,
+    JobSchedule,
+    MonitorSchedule,
+    RecurrencePattern,
+    RecurrenceTrigger,
+    Schedule,
+)
 from lakebox.entities.spark_pool import SparkPool, spark
 from lakebox.entities.vault import KeyVaultSecret, SecretProperties, SecretSet, SecretUpdate, Vault
 from lakebox.entities.workspace import Workspace, WorkspaceConfig, WorkspaceUpdate
@@ -58,14 +76,19 @@ __all__ = [
     "BatchEndpoint",
     "BatchRetrySettings",
     "BatchingSettings",
+    "CategoricalDriftMetrics",
     "CodeConfiguration",
     "Command",
     "ComputeCluster",
     "CreatedToken",
     "CronTrigger",
     "Data",
+    "DataCollector",
+    "DataDriftMetricThreshold",
+    "DataDriftSignal",
     "Datastore",
     "DeployIfBetter",
+    "DeploymentCollection",
     "EndpointAuthKeys",
     "EndpointAuthToken",
     "Environment",
@@ -85,6 +108,10 @@ __all__ = [
     "Model",
     "ModelBatchDeployment",
     "ModelBatchDeploymentSettings",
+    "MonitorDefinition",
+    "MonitorSchedule",
+    "MonitoringTarget",
+    "NumericalDriftMetrics",
     "OnlineRequestSettings",
     "Output",
     "PipelineRun",
@@ -93,6 +120,7 @@ __all__ = [
     "ProbeSettings",
     "RecurrencePattern",
     "RecurrenceTrigger",
+    "ReferenceData",
     "RoleAssignment",
     "RoleAssignmentCreate",
     "RoleDefinition",

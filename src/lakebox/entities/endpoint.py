@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from lakebox.entities.datastore import DEFAULT_DATASTORE
 from lakebox.entities.environment import Environment
 from lakebox.entities.model import Model
 
@@ -74,6 +75,42 @@ class BatchingSettings(BaseModel):
     max_batch_wait_ms: float = Field(default=0.0, ge=0, le=1000)
 
 
+COLLECTIONS = ("model_inputs", "model_outputs")
+
+
+def collected_data_uri(endpoint: str, deployment: str, collection: str) -> str:
+    """The Delta table a deployment's data collector writes ``collection`` to."""
+    return f"azureml://datastores/{DEFAULT_DATASTORE}/paths/modelDataCollector/{endpoint}/{deployment}/{collection}"
+
+
+class DeploymentCollection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+
+
+class DataCollector(BaseModel):
+    """Azure ML's data collector: log a sampled share of the requests a deployment answers (``model_inputs``)
+    and its answers (``model_outputs``) to Delta tables on the workspace's default datastore, at
+    ``modelDataCollector/<endpoint>/<deployment>/<collection>``, joined by ``correlationid``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    collections: dict[str, DeploymentCollection]
+    sampling_rate: float = Field(default=1.0, gt=0, le=1)
+
+    @field_validator("collections")
+    @classmethod
+    def _known(cls, collections: dict[str, DeploymentCollection]) -> dict[str, DeploymentCollection]:
+        unknown = sorted(set(collections) - set(COLLECTIONS))
+        if unknown:
+            raise ValueError(f"unknown collection(s) {', '.join(unknown)}; lakebox collects {', '.join(COLLECTIONS)}")
+        return collections
+
+    def enabled(self, collection: str) -> bool:
+        return collection in self.collections and self.collections[collection].enabled
+
+
 class Deployment(BaseModel):
     """What online and batch deployments share: the model, its scoring code and its environment."""
 
@@ -106,6 +143,7 @@ class ManagedOnlineDeployment(Deployment):
         default=True,
         description="Serve a no-code scikit-learn model with ONNX Runtime when that gives the same answers.",
     )
+    data_collector: DataCollector | None = None
     # Set by the server.
     predictor: str | None = None
     error: str | None = None

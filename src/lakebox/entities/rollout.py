@@ -26,8 +26,8 @@ FINISHED: frozenset[str] = frozenset({"Succeeded", "NotBetter", "RolledBack", "F
 class DeployIfBetter(BaseModel):
     """The policy. ``candidate`` is a job's output (``azureml://jobs/<job>/outputs/<name>``), an MLflow run's
     model (``runs:/<run>/<path>``), a datastore folder, or a registered version (``azureml:<name>:<version>``);
-    ``test_data`` is a held-out Delta table, Parquet or CSV on a datastore (``azureml://datastores/...``) with
-    a ``label_column``."""
+    ``test_data`` is held-out data (a Delta table, Parquet or CSV) with a ``label_column``: a datastore URI, a
+    data asset (``azureml:<name>:<version>``) or a job's output."""
 
     model_config = ConfigDict(extra="forbid")
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from lakebox.entities.job import Command, JobCreate
+from lakebox.entities.monitor import MonitorDefinition
 from lakebox.entities.sweep import SweepJob, SweepJobCreate
 
 _STRICT = ConfigDict(extra="forbid")
@@ -96,13 +97,26 @@ class JobSchedule(ScheduleFields):
     create_job: Command | SweepJob
 
 
-class JobScheduleCreate(ScheduleFields):
-    """What the client sends: the job with its code uploaded and environment resolved."""
+class MonitorSchedule(ScheduleFields):
+    """A schedule that runs a model monitor: its signals are computed at every fire."""
 
-    create_job: Annotated[JobCreate | SweepJobCreate, Field(discriminator="type")]
+    create_monitor: MonitorDefinition
 
 
-class Schedule(JobScheduleCreate):
+class ScheduleCreate(ScheduleFields):
+    """What the client sends: a job (its code uploaded, its environment resolved) or a monitor."""
+
+    create_job: Annotated[JobCreate | SweepJobCreate, Field(discriminator="type")] | None = None
+    create_monitor: MonitorDefinition | None = None
+
+    @model_validator(mode="after")
+    def _one_action(self) -> ScheduleCreate:
+        if (self.create_job is None) == (self.create_monitor is None):
+            raise ValueError("a schedule has either create_job or create_monitor")
+        return self
+
+
+class Schedule(ScheduleCreate):
     """A schedule as the server reports it."""
 
     provisioning_state: Literal["Succeeded"] = "Succeeded"

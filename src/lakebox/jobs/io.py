@@ -14,12 +14,23 @@ from pathlib import Path
 
 from lakebox.entities import Input, JobOutput, Output
 from lakebox.entities.datastore import DEFAULT_DATASTORE
-from lakebox.errors import NotFoundError, ValidationError
+from lakebox.errors import BadRequestError, NotFoundError, ValidationError
 from lakebox.lake.uris import LakeResolver, is_lake_uri
 from lakebox.store.stores import Stores
 
 _DATA_ASSET = re.compile(r"^azureml:(?!//)(?P<name>[^:@/]+)(?::(?P<version>[^:@/]+)|@(?P<label>latest))?$")
 _JOB_OUTPUT_URI = re.compile(r"^azureml://jobs/(?P<job>[^/]+)/outputs/(?P<output>[^/]+)/?$")
+
+
+def resolve_workspace_data(lake: LakeResolver, stores: Stores, name: str, path: str) -> Path:
+    """The local path of data the server reads itself: only the workspace's own (a datastore URI, a data asset
+    or a job's output), never a path on the server's disk."""
+    if not path.startswith("azureml:"):
+        raise BadRequestError(
+            f"{name} must be a datastore URI (azureml://datastores/...), a data asset (azureml:<name>:<version>) "
+            f"or a job output (azureml://jobs/<job>/outputs/<name>); got {path!r}"
+        )
+    return resolve_input(lake, stores, name, Input(path=path))
 
 
 def resolve_input(lake: LakeResolver, stores: Stores, name: str, value: Input) -> Path:

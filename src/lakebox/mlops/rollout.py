@@ -27,8 +27,9 @@ from lakebox.entities import Principal
 from lakebox.entities.endpoint import ManagedOnlineDeployment, ManagedOnlineEndpoint
 from lakebox.entities.model import Model, ModelCreate
 from lakebox.entities.rollout import FINISHED, METRICS, DeployIfBetter, Rollout, RolloutStep
-from lakebox.errors import BadRequestError, ConflictError, LakeboxError, NotFoundError
-from lakebox.lake.uris import LakeResolver, is_lake_uri
+from lakebox.errors import BadRequestError, ConflictError, LakeboxError
+from lakebox.jobs.io import resolve_workspace_data
+from lakebox.lake.uris import LakeResolver
 from lakebox.mlops.evaluation import score_models
 from lakebox.models.registry import ModelRegistry
 from lakebox.serving.controller import EndpointController
@@ -260,12 +261,7 @@ class Rollouts:
         return self._registry.local_path(self._registry.resolve(candidate))
 
     def _test_data(self, test_data: str) -> Path:
-        if not is_lake_uri(test_data):
-            raise BadRequestError(f"test_data must be a datastore URI (azureml://datastores/...); got {test_data!r}")
-        path = self._lake().local_path(test_data)
-        if not path.exists():
-            raise NotFoundError(f"the held-out data {test_data} does not exist")
-        return path
+        return resolve_workspace_data(self._lake(), self._stores, "test_data", test_data)
 
     def _save(self, rollout: Rollout, **changes: object) -> None:
         for field, value in changes.items():

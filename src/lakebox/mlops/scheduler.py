@@ -3,10 +3,11 @@
 One thread wakes every second and, for each enabled schedule and started trigger, works out what
 is due from the fire record in the store, so a restart loses nothing:
 
-- **Job schedules** and **schedule triggers** fire at their recurrence. Fire times missed while
-  the server was down are run once, at the latest of them, when it starts again (the fire says
-  how many were missed); nothing fires for the time before a schedule was created or enabled, or
-  before a trigger was published.
+- **Job schedules** submit their job, and **monitor schedules** compute their monitor's signals
+  (firing the retraining schedule a breached signal names), at their recurrence, as **schedule
+  triggers** start their pipelines. Fire times missed while the server was down are run once, at
+  the latest of them, when it starts again (the fire says how many were missed); nothing fires
+  for the time before a schedule was created or enabled, or before a trigger was published.
 - **Tumbling window triggers** run every window from ``startTime`` on, back-filling the past, at
   most ``maxConcurrency`` at once, each retried as ``retryPolicy`` says.
 - **Storage event triggers** run once per file that arrives (or changes) in their folder after
@@ -26,9 +27,10 @@ from lakebox.entities import Job, JobCreate, PipelineRun
 from lakebox.entities.pipeline import Artifact, PipelineRunStatus
 from lakebox.entities.schedule import CronTrigger, RecurrenceTrigger, Schedule, ScheduleFire
 from lakebox.entities.sweep import SweepJobCreate
-from lakebox.errors import LakeboxError
+from lakebox.errors import ConflictError, LakeboxError
 from lakebox.lake.uris import LakeResolver
 from lakebox.mlops import triggers
+from lakebox.mlops.monitor import MonitorRunner
 from lakebox.mlops.recurrence import fires_between, next_fire
 from lakebox.pipelines.expressions import Scope, evaluate
 from lakebox.pipelines.functions import format_timestamp, utc_now
@@ -40,6 +42,7 @@ _SETTLE_SECONDS = 1.0  # a file is taken once it has not changed for this long
 STARTED = "Started"  # the fire record's anchor row: when a trigger was first seen started
 SCHEDULE_PROPERTY = "lakebox.schedule"
 SCHEDULED_TIME_PROPERTY = "lakebox.scheduled_time"
+NOW_KEY = "now"  # the fire record's key for a schedule fired on request, beside its recurrence
 
 
 class JobLauncher(Protocol):
@@ -65,6 +68,7 @@ class Scheduler:
     ) -> None:
         self._stores, self._jobs, self._pipelines, self._lake, self._clock = stores, jobs, pipelines, lake, clock
         self._fires = stores.schedules
+        self.monitors = MonitorRunner(stores, lake)
         self._seen_files: dict[str, set[tuple[str, int]]] = {}
         self._wake = threading.Event()
         self._stopping = False
@@ -123,22 +127,71 @@ class Scheduler:
 
     def _schedule(self, schedule: Schedule, now: datetime) -> None:
         due = self._due("schedule", schedule.name, schedule.trigger, schedule.enabled_at, now, schedule.created_at)
-        if not due:
-            return
+        if due:
+            self._fire(schedule, due[-1], now, missed=len(due) - 1)
+
+    def fire_now(self, name: str) -> ScheduleFire:
+        """Fire a schedule once, now, beside its recurrence; a monitor's signals are computed before this returns."""
+        now = self._clock()
+        fire = self._fire(self._fires.schedules.get(name), now, now, key=NOW_KEY, wait=True)
+        if fire is None:
+            raise ConflictError(f"schedule {name} was already fired at {now:%Y-%m-%d %H:%M:%S}")
+        return fire
+
+    def _fire(
+        self, schedule: Schedule, time: datetime, now: datetime, *, missed: int = 0, key: str = "", wait: bool = False
+    ) -> ScheduleFire | None:
+        """Record the fire, then submit the job or run the monitor (in the background unless ``wait``)."""
         fire = ScheduleFire(
-            source="schedule", name=schedule.name, scheduled_time=due[-1], fired_at=now, status="Running",
-            missed=len(due) - 1,
+            source="schedule", name=schedule.name, scheduled_time=time, fired_at=now, status="Running",
+            missed=missed, key=key,
         )  # fmt: skip
         if not self._fires.record(fire):
-            return
-        spec = schedule.create_job.model_copy(update={"name": f"{schedule.name}-{due[-1]:%Y%m%d%H%M%S}"})
-        properties = {SCHEDULE_PROPERTY: schedule.name, SCHEDULED_TIME_PROPERTY: due[-1].isoformat()}
+            return None
+        if schedule.create_monitor is None:
+            return self._submit(schedule, fire)
+        if wait:
+            return self._monitor(schedule, fire)
+        threading.Thread(target=self._monitor, args=(schedule, fire), name=f"monitor-{schedule.name}").start()
+        return fire
+
+    def _submit(self, schedule: Schedule, fire: ScheduleFire) -> ScheduleFire:
+        assert schedule.create_job is not None
+        suffix = f"-{fire.key}" if fire.key else ""
+        spec = schedule.create_job.model_copy(
+            update={"name": f"{schedule.name}-{fire.scheduled_time:%Y%m%d%H%M%S}{suffix}"}
+        )
+        properties = {SCHEDULE_PROPERTY: schedule.name, SCHEDULED_TIME_PROPERTY: fire.scheduled_time.isoformat()}
         try:
             job = self._jobs().submit_as(spec, schedule.created_by, properties)
         except LakeboxError as exc:
-            self._fires.update("schedule", schedule.name, due[-1], status="Failed", error=exc.message)
-            return
-        self._fires.update("schedule", schedule.name, due[-1], status="Fired", target=job.name)
+            return self._update(fire, status="Failed", error=exc.message)
+        return self._update(fire, status="Fired", target=job.name)
+
+    def _monitor(self, schedule: Schedule, fire: ScheduleFire) -> ScheduleFire:
+        """Compute the monitor's signals; if any is breached, fire its retraining schedule."""
+        definition = schedule.create_monitor
+        assert definition is not None
+        try:
+            outputs = self.monitors.run(definition, fire.scheduled_time)
+        except LakeboxError as exc:
+            return self._update(fire, status="Failed", error=exc.message)
+        except Exception as exc:
+            _logger.exception("monitor %s failed", schedule.name)
+            reason = f"internal error ({type(exc).__name__}); see the server log"
+            return self._update(fire, status="Failed", error=reason)
+        retraining = None
+        if outputs["breached"] and definition.retraining_schedule:
+            try:
+                retraining = self.fire_now(definition.retraining_schedule)
+            except LakeboxError as exc:
+                outputs["retraining_error"] = exc.message
+        status = "Breached" if outputs["breached"] else "Succeeded"
+        return self._update(fire, status=status, outputs=outputs, target=retraining.target if retraining else None)
+
+    def _update(self, fire: ScheduleFire, **fields: Any) -> ScheduleFire:
+        self._fires.update(fire.source, fire.name, fire.scheduled_time, fire.key, **fields)
+        return fire.model_copy(update=fields)
 
     # Pipeline triggers
 

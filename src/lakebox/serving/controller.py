@@ -23,10 +23,12 @@ from pathlib import Path
 from lakebox.compute.sizes import vm_size
 from lakebox.entities import AuditOutcome, Principal
 from lakebox.entities.endpoint import (
+    COLLECTIONS,
     EndpointAuthKeys,
     EndpointAuthToken,
     ManagedOnlineDeployment,
     ManagedOnlineEndpoint,
+    collected_data_uri,
 )
 from lakebox.entities.model import Model
 from lakebox.environments.builder import ensure_built
@@ -40,6 +42,7 @@ from lakebox.errors import (
     ValidationError,
 )
 from lakebox.jobs import code, process
+from lakebox.lake.datastores import lake_resolver
 from lakebox.models.registry import ModelRegistry
 from lakebox.security import actions
 from lakebox.security.bootstrap import SYSTEM_IDENTITY_NAME
@@ -47,7 +50,7 @@ from lakebox.security.tokens import sign_scoped_token
 from lakebox.server.process import log_tail, read_record
 from lakebox.serving.pool import REQUEST_LOG
 from lakebox.serving.process import GatewayClient
-from lakebox.serving.state import EndpointRoute, ServingState, WorkerSpec
+from lakebox.serving.state import Collection, EndpointRoute, ServingState, WorkerSpec
 from lakebox.store.endpoints import KEY_TYPES, DeploymentRecord
 from lakebox.store.stores import Stores
 from lakebox.store.types import utcnow
@@ -351,6 +354,21 @@ class EndpointController:
             readiness_timeout_s=_readiness_timeout(deployment),
             liveness=deployment.liveness_probe,
             log_dir=str(folder / "logs"),
+            collection=self._collection(deployment),
+        )
+
+    def _collection(self, deployment: ManagedOnlineDeployment) -> Collection | None:
+        """Where the gateway writes what the deployment's data collector collects, if it collects anything."""
+        collector = deployment.data_collector
+        if collector is None or not any(collector.enabled(c) for c in COLLECTIONS):
+            return None
+        table = collected_data_uri(deployment.endpoint_name, deployment.name, COLLECTIONS[0])
+        folder = lake_resolver(self._stores, self._layout).local_path(table).parent
+        return Collection(
+            folder=str(folder),
+            inputs=collector.enabled("model_inputs"),
+            outputs=collector.enabled("model_outputs"),
+            sampling_rate=collector.sampling_rate,
         )
 
     def _wait_ready(self, record: DeploymentRecord, runtime: WorkerSpec) -> str | None:

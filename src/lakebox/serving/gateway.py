@@ -188,6 +188,8 @@ class Gateway:
         elapsed = time.perf_counter() - started
         self.metrics.observe(name, deployment, status, elapsed)
         pool.log_request(status, elapsed)
+        if pool.collector is not None:
+            pool.collector.offer(body, status, payload)
         headers = {DEPLOYMENT_HEADER: deployment} | ({"Retry-After": "1"} if status == 429 else {})
         return Response(payload, status, media_type="application/json", headers=headers)
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lakebox.serving import worker as protocol
+from lakebox.serving.collector import RequestCollector
 from lakebox.serving.state import DeploymentStatus, WorkerSpec, WorkerStatus
 
 _logger = logging.getLogger(__name__)
@@ -246,6 +247,7 @@ class DeploymentPool:
         self._observe_batch = observe_batch
         self._request_log: list[str] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self.collector = RequestCollector(endpoint, deployment, spec.collection) if spec.collection else None
         Path(spec.log_dir).mkdir(parents=True, exist_ok=True)
 
     # Lifecycle
@@ -264,6 +266,8 @@ class DeploymentPool:
             self._start_slots(worker)
         self._tasks.append(asyncio.create_task(self._expire_waiting()))
         self._tasks.append(asyncio.create_task(self._write_request_log()))
+        if self.collector is not None:
+            self._tasks.append(asyncio.create_task(self.collector.run()))
         self._tasks += [asyncio.create_task(self._probe_liveness(worker)) for worker in self.workers]
         return True
 
@@ -327,6 +331,8 @@ class DeploymentPool:
         for task in self._tasks:
             task.cancel()
         self.flush_request_log(Path(self.spec.log_dir) / REQUEST_LOG)
+        if self.collector is not None:
+            await asyncio.to_thread(self.collector.flush)
         self.queue.fail_all(503, b'{"error": "the deployment is shutting down"}')
         await asyncio.gather(*(w.stop() for w in self.workers))
         for worker in self.workers:

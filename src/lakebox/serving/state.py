@@ -14,6 +14,15 @@ from lakebox.entities.endpoint import AuthMode, BatchingSettings, OnlineRequestS
 WorkerMode = Literal["script", "mlflow"]
 
 
+class Collection(BaseModel):
+    """Where and how much of a deployment's traffic the gateway logs (its data collector)."""
+
+    folder: str  # holds the model_inputs and model_outputs Delta tables
+    inputs: bool
+    outputs: bool
+    sampling_rate: float
+
+
 class WorkerSpec(BaseModel):
     """One generation of a deployment's workers; a new ``generation`` means start new workers, then drain the old."""
 
@@ -33,6 +42,7 @@ class WorkerSpec(BaseModel):
     liveness: ProbeSettings = Field(default_factory=ProbeSettings)
     readiness_timeout_s: float = 300.0
     log_dir: str
+    collection: Collection | None = None
 
 
 class EndpointRoute(BaseModel):

@@ -1,11 +1,11 @@
-"""``/api/v1/schedules``: job schedules (cron or recurrence) with their fire history."""
+"""``/api/v1/schedules``: job and monitor schedules (cron or recurrence) with their fire history."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request, Response
 
 from lakebox.entities import Principal
-from lakebox.entities.schedule import JobScheduleCreate, Schedule, ScheduleFire
+from lakebox.entities.schedule import Schedule, ScheduleCreate, ScheduleFire
 from lakebox.errors import BadRequestError, NotFoundError
 from lakebox.mlops import recurrence
 from lakebox.security import actions
@@ -20,19 +20,22 @@ _SCHEDULE = "schedules/{name}"
 @router.put("/schedules/{name}", response_model=Schedule, summary="Create or update a job schedule")
 def create_or_update(
     name: str,
-    body: JobScheduleCreate,
+    body: ScheduleCreate,
     request: Request,
     response: Response,
     principal: Principal = require(actions.SCHEDULES_WRITE, scope=_SCHEDULE),
 ) -> Schedule:
-    """The job is checked as a submission would check it; a schedule that stays enabled keeps counting
-    its fires from when it was enabled."""
+    """The job is checked as a submission would check it, a monitor for what it watches and compares; a
+    schedule that stays enabled keeps counting its fires from when it was enabled."""
     if body.name != name:
         raise BadRequestError(f"the schedule's name {body.name!r} differs from the URL's {name!r}")
     context = get_context(request)
-    context.authorizer.check(principal, actions.JOBS_WRITE, context.scope_of())
     recurrence.check(body.trigger)
-    context.runner.check(body.create_job)
+    if body.create_job is not None:
+        context.authorizer.check(principal, actions.JOBS_WRITE, context.scope_of())
+        context.runner.check(body.create_job)
+    if body.create_monitor is not None:
+        context.scheduler.monitors.check(body.create_monitor)
     previous, now = _existing(context, name), utcnow()
     schedule = Schedule(
         **body.model_dump(),
@@ -67,6 +70,17 @@ def enable(name: str, request: Request, _: Principal = require(actions.SCHEDULES
 @router.post("/schedules/{name}/disable", response_model=Schedule, summary="Disable a schedule")
 def disable(name: str, request: Request, _: Principal = require(actions.SCHEDULES_WRITE, scope=_SCHEDULE)) -> Schedule:
     return _set_enabled(get_context(request), name, False)
+
+
+@router.post(
+    "/schedules/{name}/trigger",
+    response_model=ScheduleFire,
+    summary="Fire a schedule once, now (a monitor's figures are in the answer)",
+)
+def trigger(
+    name: str, request: Request, _: Principal = require(actions.SCHEDULES_WRITE, scope=_SCHEDULE)
+) -> ScheduleFire:
+    return get_context(request).scheduler.fire_now(name)
 
 
 @router.delete("/schedules/{name}", status_code=204, summary="Delete a schedule and its fire history")
