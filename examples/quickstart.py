@@ -14,7 +14,10 @@
 6. batch scoring: the batch endpoint the seed's pipeline names (create_batch_endpoint.py), then the
    seed's batch_scoring_pipeline.json with its datasets, published and run: dbo.CustomerData copied to
    the lake, scored by the batch endpoint, the predictions loaded into dbo.ChurnPredictions;
-7. the audit log verified, and a summary of where everything is.
+7. MLOps: the seed's weekly retraining workflow as a schedule (retraining_schedule.py), fired once now: its
+   job runs scripts/trigger_training.py, monitor_job.py and deploy_if_better.py as the workspace's managed
+   identity, and the retrained model replaces the endpoint's only if it scores better on the test data;
+8. the audit log verified, and a summary of where everything is.
 
 Each seed script runs from examples/seed as its own process, unchanged but for its imports and
 client construction (and the seed's data bugs, listed in the README). Safe to run again.
@@ -35,6 +38,7 @@ from rich.table import Table
 
 from lakebox import MLClient, NotFoundError
 from lakebox.cli.main import main as lakebox_cli
+from lakebox.entities import CronTrigger
 from lakebox.identity import DefaultAzureCredential
 from lakebox.workspace import create_workspace, find_workspace
 
@@ -118,6 +122,28 @@ def run_batch_scoring(ml_client: MLClient) -> str:
     return line
 
 
+def run_retraining(ml_client: MLClient) -> tuple[str, str]:
+    """The retraining schedule, created and fired once; lines for the summary (the schedule, the decision)."""
+    run_seed_script("retraining_schedule.py")
+    schedule = ml_client.schedules.get("ml-retraining")
+    fire = ml_client.schedules.trigger("ml-retraining")
+    console.print(f"[bold]Fired schedule ml-retraining now: job {fire.target}[/bold] (its log follows)")
+    assert fire.target is not None, fire.error
+    ml_client.jobs.stream(fire.target)
+    job = ml_client.jobs.get(fire.target)
+    if job.status != "Completed":
+        raise SystemExit(f"the retraining job {job.name} ended {job.status}: {job.error}")
+    rollout = ml_client.online_endpoints.list_rollouts(ENDPOINT)[0]
+    console.print(f"[green]✓[/green] retraining job {job.name} {job.status}; deploy-if-better: {rollout.status}")
+    trigger = schedule.trigger
+    assert isinstance(trigger, CronTrigger)
+    schedule_line = (
+        f"{schedule.name}: cron '{trigger.expression}' ({trigger.time_zone}), next run "
+        f"{schedule.next_run_time:%Y-%m-%d %H:%M} UTC; fired once now as job {job.name}"
+    )
+    return schedule_line, f"{rollout.status}: {rollout.reason}"
+
+
 def main() -> None:
     started = time.perf_counter()
     with console.status("Creating the workspace …"):
@@ -149,6 +175,7 @@ def main() -> None:
     console.print(f"[green]✓[/green] endpoint {ENDPOINT} answers {answer}")
 
     batch = run_batch_scoring(ml_client)
+    schedule_line, decision = run_retraining(ml_client)
 
     verification = ml_client.audit.verify()
     console.print(
@@ -176,6 +203,9 @@ def main() -> None:
     summary.add_row("sample invocation", f"{json.dumps(sample)} -> {json.dumps(answer)}")
     summary.add_row("invoke it yourself", f".venv/bin/lakebox online-endpoint invoke {ENDPOINT} -w {WORKSPACE} -r FILE")
     summary.add_row("batch predictions", batch)
+    summary.add_row("retraining schedule", schedule_line)
+    summary.add_row("deploy if better", decision)
+    summary.add_row("rollout decisions", f".venv/bin/lakebox online-endpoint rollouts {ENDPOINT} -w {WORKSPACE}")
     summary.add_row("pipeline runs", f".venv/bin/lakebox pipeline runs -w {WORKSPACE}; ... pipeline show RUN_ID")
     summary.add_row("open the MLflow UI", f".venv/bin/lakebox server ui -w {WORKSPACE}")
     summary.add_row(

@@ -175,6 +175,7 @@ class Rollouts:
                     properties={"rollout": rollout.name, rollout.metric: f"{rollout.candidate_score:.6f}"},
                 ),
                 None,
+                folder_name=self._registry.local_path(production_model).name,  # a score.py's "./model" finds it
             )
         self._save(rollout, candidate_model=model.id)
         return model

@@ -45,8 +45,9 @@ class ModelRegistry:
         self._tracking = JobTracking(layout)
         self._lock = threading.Lock()
 
-    def register(self, model: ModelCreate, upload: Path | None) -> Model:
-        """Copy the model's files into the registry and record them as the next version of its name."""
+    def register(self, model: ModelCreate, upload: Path | None, *, folder_name: str | None = None) -> Model:
+        """Copy the model's files into the registry and record them as the next version of its name; they keep
+        their folder's name unless ``folder_name`` gives another (a candidate laid out as the version it replaces)."""
         if not model.name or not _NAME.match(model.name):
             raise ValidationError(f"a model needs a name of letters, digits, '-', '_' and '.'; got {model.name!r}")
         source, job, run_id = self._source(model, upload)
@@ -57,7 +58,7 @@ class ModelRegistry:
                 f"model versions are numbered in order by the MLflow registry: the next version of {model.name} "
                 f"is {following}, not {model.version} (leave version unset)"
             )
-        name = Path(model.path or source.name).name if upload is not None else source.name
+        name = folder_name or (Path(model.path or source.name).name if upload is not None else source.name)
         folder = self._layout.mlflow_artifacts_dir / "models" / model.name / uuid.uuid4().hex / name
         folder.parent.mkdir(parents=True)
         if source.is_dir():
