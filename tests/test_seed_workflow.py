@@ -1,11 +1,13 @@
 """The seed's scripts, changed only in imports, client construction and the seed's data bugs, run
 one after another as separate processes: the Synapse set-up, the workspace connection, the Spark
 data prep (warehouse -> Delta), the training pipeline (metrics in MLflow, an MLflow model) and the
-deployment (the model registered, an endpoint with key auth, the seed's score.py answering), and the
-batch scoring pipeline (warehouse -> lake -> batch endpoint -> warehouse)."""
+deployment (the model registered, an endpoint with key auth, the seed's score.py answering), the
+batch scoring pipeline (warehouse -> lake -> batch endpoint -> warehouse), and the weekly retraining
+schedule, fired once: a job running the workflow's three scripts as the workspace's managed identity."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -103,5 +105,24 @@ def test_seed_workflow_from_warehouse_to_model(home: Path, tmp_path: Path) -> No
         features = ["Age", "Income", "CreditScore", "AccountBalance"]
         expected = mlflow.pyfunc.load_model(str(model_dir)).predict(scored_rows[features])
         assert (scored_rows.prediction.to_numpy() == expected).all()
+
+        # MLOps: the retraining workflow as a schedule, fired now. The same data and seed train the same
+        # model, so deploy-if-better finds no improvement and changes nothing.
+        assert "Schedule ml-retraining created; next run at " in _run(example, "retraining_schedule.py")
+        with MLClient(path=layout.root) as ml_client:
+            fire = ml_client.schedules.trigger("ml-retraining")
+            assert fire.target is not None, fire.error
+            log = io.StringIO()
+            retraining = ml_client.jobs.stream(fire.target, out=log)  # raises if the job failed
+            trained = ml_client.jobs.get(_printed(log.getvalue(), "Training job submitted: "))
+            rollout = ml_client.online_endpoints.list_rollouts("customer-churn-endpoint")[0]
+            endpoint = ml_client.online_endpoints.get("customer-churn-endpoint")
+        assert retraining.properties["lakebox.schedule"] == "ml-retraining"
+        assert trained.status == "Completed" and trained.experiment_name == "customer-churn-retraining"
+        assert f"Training job {trained.name}: Completed" in log.getvalue()
+        assert rollout.candidate == f"azureml://jobs/{trained.name}/outputs/model_output"
+        assert rollout.status == "NotBetter" and rollout.candidate_score == rollout.production_score
+        assert rollout.production_model == "azureml:customer-churn-model:1" and rollout.test_rows == test_rows
+        assert endpoint.traffic == {"blue": 100}
     finally:
         stop_server(layout)
