@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from lakebox import MLClient
 from lakebox.server.process import ServerRecord, start_server, stop_server
 from lakebox.workspace.layout import WorkspaceLayout
 from lakebox.workspace.manager import create_workspace
@@ -82,6 +83,13 @@ def shared_workspace(session_home: Path) -> Iterator[RunningWorkspace]:
     assert token
     yield RunningWorkspace(layout, record, token)
     stop_server(layout)
+
+
+@pytest.fixture(scope="session")
+def client(shared_workspace: RunningWorkspace) -> Iterator[MLClient]:
+    """A client of the shared workspace, as its owner."""
+    with MLClient(path=shared_workspace.layout.root) as ml_client:
+        yield ml_client
 
 
 @pytest.fixture

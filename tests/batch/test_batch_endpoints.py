@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import mlflow
@@ -22,13 +21,6 @@ from lakebox import BadRequestError, ConflictError, Input, MLClient, NotFoundErr
 from lakebox.entities import CodeConfiguration, Environment, Model, SparkPool
 from lakebox.entities.batch import BatchDeployment, BatchEndpoint, BatchRetrySettings, ModelBatchDeployment
 from lakebox.errors import JobFailedError
-from tests.conftest import RunningWorkspace
-
-
-@pytest.fixture(scope="module")
-def client(shared_workspace: RunningWorkspace) -> Iterator[MLClient]:
-    with MLClient(path=shared_workspace.layout.root) as ml_client:
-        yield ml_client
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import textwrap
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -50,12 +49,6 @@ def _customers(rows: int, seed: int, age_shift: float = 0.0) -> pd.DataFrame:
     frame = pd.DataFrame({"Age": generator.normal(45 + age_shift, 12, rows), "Income": generator.normal(60, 15, rows)})
     frame["target"] = (frame.Age > 50).astype(int)
     return frame
-
-
-@pytest.fixture(scope="module")
-def client(shared_workspace: RunningWorkspace) -> Iterator[MLClient]:
-    with MLClient(path=shared_workspace.layout.root) as ml_client:
-        yield ml_client
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ import json
 import textwrap
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -54,12 +53,6 @@ def _frame(rows: int, seed: int) -> pd.DataFrame:
     frame = pd.DataFrame(generator.normal(size=(rows, 4)), columns=FEATURES)
     frame["target"] = (frame.a + frame.b - frame.c > 0).astype(int)
     return frame
-
-
-@pytest.fixture(scope="module")
-def client(shared_workspace: RunningWorkspace) -> Iterator[MLClient]:
-    with MLClient(path=shared_workspace.layout.root) as ml_client:
-        yield ml_client
 
 
 @pytest.fixture(scope="module")

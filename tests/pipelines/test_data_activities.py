@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 from deltalake import DeltaTable
-from tests.conftest import RunningWorkspace
 from tests.pipelines.test_engine import act, pipeline, run
 from tests.postgres import PostgresServer
 
@@ -21,12 +19,6 @@ from lakebox.entities import Datastore
 
 LAKE = {"referenceName": "Lake", "type": "LinkedServiceReference"}
 SQL = {"referenceName": "Sql", "type": "LinkedServiceReference"}
-
-
-@pytest.fixture(scope="module")
-def client(shared_workspace: RunningWorkspace) -> Iterator[MLClient]:
-    with MLClient(path=shared_workspace.layout.root) as ml_client:
-        yield ml_client
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +14,6 @@ from tests.conftest import RunningWorkspace
 
 from lakebox import BadRequestError, ConflictError, MLClient, ValidationError
 from lakebox.entities import PipelineRun
-
-
-@pytest.fixture(scope="module")
-def client(shared_workspace: RunningWorkspace) -> Iterator[MLClient]:
-    with MLClient(path=shared_workspace.layout.root) as ml_client:
-        yield ml_client
 
 
 def publish(client: MLClient, folder: Path, *pipelines: dict[str, Any]) -> None:

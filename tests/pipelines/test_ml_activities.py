@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +21,6 @@ from lakebox import MLClient
 from lakebox.entities import BatchEndpoint, Datastore, Model, ModelBatchDeployment, command
 
 ML = {"referenceName": "Workspace", "type": "LinkedServiceReference"}
-
-
-@pytest.fixture(scope="module")
-def client(shared_workspace: RunningWorkspace) -> Iterator[MLClient]:
-    with MLClient(path=shared_workspace.layout.root) as ml_client:
-        yield ml_client
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ import textwrap
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -44,12 +43,6 @@ def run(raw_data):
         raise RuntimeError("asked to fail")
     return {"predictions": model.predict(data["data"]).tolist(), "pid": os.getpid()}
 """
-
-
-@pytest.fixture(scope="module")
-def client(shared_workspace: RunningWorkspace) -> Iterator[MLClient]:
-    with MLClient(path=shared_workspace.layout.root) as ml_client:
-        yield ml_client
 
 
 @pytest.fixture(scope="module")
