@@ -1,24 +1,44 @@
 """The scheduler's decisions with a controllable clock, over a real metadata store: which fire times
 run, the missed-run policy after downtime, tumbling windows with back-fill, concurrency and retries.
 
-The job runner and the pipeline engine are stood in for by recorders of what the scheduler asked
+A monitor schedule runs on data written as a deployment's data collector writes it. The job runner and the
+pipeline engine are stood in for by recorders of what the scheduler asked
 them to start (the real ones are exercised end to end in ``test_schedules_on_a_server``)."""
 
 from __future__ import annotations
 
+import json
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 
-from lakebox.entities import CronTrigger, Job, JobCreate, PipelineRun, Schedule
+from lakebox.entities import (
+    CronTrigger,
+    DataDriftSignal,
+    Datastore,
+    Input,
+    Job,
+    JobCreate,
+    MonitorDefinition,
+    MonitoringTarget,
+    PipelineRun,
+    ReferenceData,
+    Schedule,
+)
+from lakebox.entities.datastore import DEFAULT_DATASTORE
 from lakebox.entities.pipeline import Artifact, PipelineRunStatus
 from lakebox.entities.sweep import SweepJobCreate
 from lakebox.lake.uris import LakeResolver
 from lakebox.mlops.scheduler import Scheduler
+from lakebox.serving.collector import RequestCollector
+from lakebox.serving.state import Collection
 from lakebox.store.stores import Stores
 
 
@@ -194,3 +214,52 @@ def test_a_failed_window_is_retried_then_marked_failed(stores: Stores) -> None:
     (fire,) = stores.schedules.fires("trigger", "hourly")
     assert (fire.status, fire.error) == ("Failed", "boom")
     assert [params["from"][11:16] for _, params, _ in recorder.runs] == ["00:00", "00:00"]
+
+
+def test_a_monitor_schedule_fires_at_its_time_and_a_breach_fires_retraining(stores: Stores, tmp_path: Path) -> None:
+    lake = tmp_path / "lake"
+    generator = np.random.default_rng(0)
+    (lake / "training").mkdir(parents=True)
+    pd.DataFrame({"x": generator.normal(0, 1, 2000)}).to_parquet(lake / "training" / "part.parquet")
+    collection = Collection(folder=str(lake / "modelDataCollector" / "ep" / "blue"), inputs=True, outputs=False,
+                            sampling_rate=1.0)  # fmt: skip
+    collector = RequestCollector("ep", "blue", collection)
+    for value in generator.normal(3, 1, 200):  # far from the training data
+        collector.offer(json.dumps({"data": [[value]]}).encode(), 200, b"[0]")
+    collector.flush()
+    start = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
+    clock = Clock(start)
+    recorder = Recorder(stores)
+    resolver = LakeResolver([Datastore(name=DEFAULT_DATASTORE, path=str(lake), local_path=str(lake))])
+    scheduler = Scheduler(stores, lambda: recorder, lambda: recorder, lambda: resolver, clock)
+    _schedule(stores, CronTrigger(expression="0 2 * * 3"), start)  # not due before Wednesday
+    monitor = MonitorDefinition(
+        monitoring_target=MonitoringTarget(endpoint_deployment_id="azureml:ep:blue"),
+        monitoring_signals={
+            "drift": DataDriftSignal(
+                reference_data=ReferenceData(
+                    input_data=Input(path=f"azureml://datastores/{DEFAULT_DATASTORE}/paths/training")
+                )
+            )
+        },
+        retraining_schedule="weekly",
+    )
+    fields = {"created_by": "owner", "created_at": start, "enabled_at": start}
+    stores.schedules.schedules.put(
+        Schedule(name="daily-drift", trigger=CronTrigger(expression="0 3 * * *"), create_monitor=monitor, **fields)
+    )
+
+    clock.now = start + timedelta(hours=2, minutes=59)
+    scheduler.tick()
+    assert stores.schedules.fires("schedule", "daily-drift") == []
+    clock.now = start + timedelta(hours=3)
+    scheduler.tick()
+    deadline = time.monotonic() + 30
+    while (fires := stores.schedules.fires("schedule", "daily-drift"))[0].status == "Running":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert fires[0].status == "Breached" and fires[0].scheduled_time == clock.now
+    assert fires[0].outputs["signals"]["drift"]["drifted"] == ["x"]
+    assert recorder.jobs == [(f"weekly-{clock.now:%Y%m%d%H%M%S}-now", {
+        "lakebox.schedule": "weekly", "lakebox.scheduled_time": clock.now.isoformat()})]  # fmt: skip
+    assert fires[0].target == recorder.jobs[0][0]
