@@ -181,11 +181,11 @@ def test_a_sweep_whose_trials_log_no_primary_metric_fails(ml_client: MLClient) -
 def test_trial_timeout_stops_a_slow_trial(ml_client: MLClient) -> None:
     script = "import mlflow, time; mlflow.log_metric('m', 1); time.sleep(${{inputs.wait}})"
     sweep = command(command=f'python -c "{script}"', inputs={"wait": Choice([0, 120])}).sweep(
-        primary_metric="m", goal="maximize", sampling_algorithm="grid", trial_timeout=15
+        primary_metric="m", goal="maximize", sampling_algorithm="grid", trial_timeout=20
     )
     done = _wait(ml_client, ml_client.jobs.create_or_update(sweep).name)
     slow = [t for t in ml_client.jobs.list(parent_job_name=done.name) if t.tags["hyperparameters"] == '{"wait": 120}']
-    assert slow[0].status == "Canceled" and "trial_timeout of 15 s" in slow[0].error
+    assert slow[0].status == "Canceled" and "trial_timeout of 20 s" in slow[0].error
     assert done.status == "Completed"
 
 

@@ -12,6 +12,7 @@ import signal
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -420,10 +421,18 @@ class JobRunner:
         self._stores.jobs.get(name)
         return self._layout.jobs_dir / name / "user_logs" / "std_log.txt"
 
+    def note(self, name: str, line: str) -> None:
+        """A line of lakebox's own in the job's log (which ``jobs.stream`` shows), stamped with the time."""
+        path = self.log_path(name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a") as log:
+            log.write(f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} {line}\n")
+
     # Recovery
 
     def _recover(self) -> None:
-        """Re-attach to jobs still running from a previous server; fail those caught half-way."""
+        """Re-attach to jobs still running from a previous server, queue again those it was preparing (nothing of
+        theirs ran yet), and fail those it was finalizing."""
         for job in self._stores.jobs.unfinished():
             pid, _ = self._stores.jobs.runtime(job.name)
             if job.type == "sweep":
@@ -431,7 +440,8 @@ class JobRunner:
             if job.status is JobStatus.NOT_STARTED:
                 self._stores.jobs.transition(job.name, JobStatus.QUEUED)
             elif job.status is JobStatus.PREPARING:
-                self.fail(job.name, "the server stopped while the job was being prepared")
+                self._stores.jobs.transition(job.name, JobStatus.QUEUED)
+                self.note(job.name, "the server stopped while the job was being prepared; it is queued again")
             elif job.status in (JobStatus.RUNNING, JobStatus.FINALIZING) and pid is not None:
                 with self._wake:
                     self._running[job.name] = job.compute

@@ -17,7 +17,7 @@ S = JobStatus
 TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     S.NOT_STARTED: frozenset({S.QUEUED, S.FAILED, S.CANCELED}),
     S.QUEUED: frozenset({S.PREPARING, S.FAILED, S.CANCELED}),
-    S.PREPARING: frozenset({S.RUNNING, S.FAILED, S.CANCELED}),
+    S.PREPARING: frozenset({S.RUNNING, S.QUEUED, S.FAILED, S.CANCELED}),  # Queued again after a server stop
     S.RUNNING: frozenset({S.FINALIZING, S.FAILED, S.CANCELED}),
     S.FINALIZING: frozenset({S.COMPLETED, S.FAILED}),
     S.COMPLETED: frozenset(),

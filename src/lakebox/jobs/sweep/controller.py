@@ -139,7 +139,7 @@ class SweepController:
             )
             self._stores.jobs.update(name, mlflow_run_id=run_id, mlflow_experiment_id=experiment_id)
             job = self._stores.jobs.transition(name, JobStatus.RUNNING)
-            self._log(name, f"sweep started; trials nest under MLflow run {run_id}")
+            self._runner.note(name, f"sweep started; trials nest under MLflow run {run_id}")
         if job.status is JobStatus.FINALIZING:
             raise LakeboxError("the server stopped while the sweep was being finalized")
         return job
@@ -150,21 +150,14 @@ class SweepController:
         except LakeboxError as exc:
             raise LakeboxError(f"trial {index} could not be submitted: {exc.message}") from exc
         trial = self._runner.enqueue(fields)
-        self._log(name, f"{trial.name} queued with {json.dumps(sample)}")
+        self._runner.note(name, f"{trial.name} queued with {json.dumps(sample)}")
         return trial
 
     def _report_ended(self, name: str, trials: list[Job], reported: set[str]) -> None:
         for trial in trials:
             if trial.status.terminal and trial.name not in reported:
                 reported.add(trial.name)
-                self._log(name, f"{trial.name} {trial.status}" + (f": {trial.error}" if trial.error else ""))
-
-    def _log(self, name: str, line: str) -> None:
-        """A line of the sweep's own log, which ``jobs.stream`` shows."""
-        path = self._runner.log_path(name)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a") as log:
-            log.write(f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} {line}\n")
+                self._runner.note(name, f"{trial.name} {trial.status}" + (f": {trial.error}" if trial.error else ""))
 
     def _stop_trials(
         self, spec: SweepJobCreate, trials: list[Job], histories: dict[str, list[float]], out_of_time: bool
@@ -215,7 +208,7 @@ class SweepController:
             self._fail(name, _why_nothing_scored(trials, metric))
             return
         score, best = (max if maximize else min)(scored, key=lambda pair: pair[0])
-        self._log(name, f"best trial: {best.name} with {metric} {score:g} ({best.tags.get('hyperparameters')})")
+        self._runner.note(name, f"best trial: {best.name} with {metric} {score:g} ({best.tags.get('hyperparameters')})")
         job = self._stores.jobs.get(name)
         if job.mlflow_run_id:
             self._tracking.log_result(job.mlflow_run_id, {metric: score}, {BEST_TRIAL_PROPERTY: best.name})
