@@ -18,7 +18,7 @@ from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.tree import DecisionTreeClassifier
 
-from lakebox import BadRequestError, MLClient
+from lakebox import BadRequestError, MLClient, NotFoundError
 from lakebox.cli.main import main as lakebox
 from lakebox.entities import (
     CodeConfiguration,
@@ -277,6 +277,14 @@ def test_bad_policies_are_refused_before_anything_runs(
     with pytest.raises(BadRequestError, match="sends no traffic to any deployment"):
         client.online_endpoints.begin_deploy_if_better(empty)
     assert client.online_endpoints.list_rollouts("rollout-empty") == []
+    before = len(client.online_endpoints.list_rollouts(endpoint))
+    unknown = DeployIfBetter(endpoint_name=endpoint, candidate="rollout-churn:99", test_data=HELD_OUT)
+    with pytest.raises(NotFoundError, match="version 99"):
+        client.online_endpoints.begin_deploy_if_better(unknown)
+    in_place = unknown.model_copy(update={"candidate": models["better"].id, "deployment_name": "green"})
+    with pytest.raises(BadRequestError, match="cannot replace the production deployment green in place"):
+        client.online_endpoints.begin_deploy_if_better(in_place)
+    assert len(client.online_endpoints.list_rollouts(endpoint)) == before  # nothing recorded
     outside = empty.model_dump(mode="json") | {"endpoint_name": endpoint, "test_data": "/etc"}
     with shared_workspace.http() as http:
         response = http.post(f"/api/v1/onlineEndpoints/{endpoint}/rollouts", json=outside)

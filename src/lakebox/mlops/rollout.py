@@ -60,7 +60,14 @@ class Rollouts:
     def start(self, policy: DeployIfBetter, principal: Principal) -> Rollout:
         """Check the policy, record the rollout and run it in the background."""
         endpoint = self._stores.endpoints.get(policy.endpoint_name)
-        self._production(endpoint)
+        candidate = _candidate_deployment(policy.deployment_name, self._production(endpoint).name)
+        live = {name.lower(): share for name, share in (endpoint.traffic or {}).items() if share > 0}
+        if candidate.lower() in live:
+            raise BadRequestError(
+                f"deployment {candidate} takes {live[candidate.lower()]}% of {endpoint.name}'s traffic; "
+                "give the candidate another deployment_name"
+            )
+        self._candidate_files(policy.candidate)
         self._test_data(policy.test_data)
         with self._lock:
             running = [r.name for r in self.list(endpoint.name) if r.status not in FINISHED]
@@ -152,9 +159,7 @@ class Rollouts:
         production = self._stores.endpoints.deployment(rollout.endpoint_name, str(rollout.production_deployment))
         production_model = self._registry.deployed(production.deployment.model)
         model = self._register(rollout, production_model)
-        name = rollout.deployment_name or ("green" if str(rollout.production_deployment).lower() == "blue" else "blue")
-        if name.lower() == str(rollout.production_deployment).lower():
-            raise BadRequestError(f"the candidate cannot replace the production deployment {name} in place")
+        name = _candidate_deployment(rollout.deployment_name, str(rollout.production_deployment))
         candidate = production.deployment.model_copy(
             update={"name": name, "model": model.id, "description": f"candidate of rollout {rollout.name}"}
         )
@@ -277,6 +282,14 @@ class Rollouts:
         if rollout.status == "Shifting":
             reason += self._restore(rollout)
         self._finish(rollout, "Failed", reason)
+
+
+def _candidate_deployment(asked: str | None, production: str) -> str:
+    """The deployment the candidate goes to: the one asked for, else blue or green, whichever is not production."""
+    name = asked or ("green" if production.lower() == "blue" else "blue")
+    if name.lower() == production.lower():
+        raise BadRequestError(f"the candidate cannot replace the production deployment {name} in place")
+    return name
 
 
 def _breach(rollout: Rollout, step: RolloutStep, ended: bool) -> str | None:

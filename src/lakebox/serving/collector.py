@@ -63,22 +63,41 @@ class RequestCollector:
         buffer.append(row)
 
     async def run(self) -> None:
+        """Write what is buffered every ``FLUSH_SECONDS``; rows are taken and put back on the event loop's
+        thread, so ``offer`` never races a write."""
         while True:
             await asyncio.sleep(FLUSH_SECONDS)
-            await asyncio.to_thread(self.flush)
+            await self.write_buffered()
+
+    async def write_buffered(self) -> None:
+        """Write what is buffered (off the event loop's thread)."""
+        self._put_back(await asyncio.to_thread(self._write, self._take()))
 
     def flush(self) -> None:
-        """Append what is buffered; rows that could not be written wait for the next flush."""
+        """Write what is buffered, on this thread; rows that could not be written wait for the next write."""
+        self._put_back(self._write(self._take()))
+
+    def _take(self) -> dict[str, list[dict[str, object]]]:
+        taken = {collection: rows for collection, rows in self._buffers.items() if rows}
+        for collection in taken:
+            self._buffers[collection] = []
+        return taken
+
+    def _write(self, taken: dict[str, list[dict[str, object]]]) -> dict[str, list[dict[str, object]]]:
+        """Append each collection's rows; returns those that could not be written."""
         from deltalake import write_deltalake
 
-        for collection, buffer in self._buffers.items():
-            if not buffer:
-                continue
-            rows, self._buffers[collection] = buffer, []
+        failed = {}
+        for collection, rows in taken.items():
             folder = Path(self._collection.folder) / collection
             try:
                 folder.mkdir(parents=True, exist_ok=True)
                 write_deltalake(str(folder), pa.Table.from_pylist(rows, schema=SCHEMA), mode="append")
             except Exception:
                 _logger.exception("could not write %d collected rows to %s", len(rows), folder)
-                self._buffers[collection] = (rows + self._buffers[collection])[-MAX_BUFFERED:]
+                failed[collection] = rows
+        return failed
+
+    def _put_back(self, failed: dict[str, list[dict[str, object]]]) -> None:
+        for collection, rows in failed.items():
+            self._buffers[collection] = (rows + self._buffers[collection])[-MAX_BUFFERED:]

@@ -332,7 +332,7 @@ class DeploymentPool:
             task.cancel()
         self.flush_request_log(Path(self.spec.log_dir) / REQUEST_LOG)
         if self.collector is not None:
-            await asyncio.to_thread(self.collector.flush)
+            await self.collector.write_buffered()
         self.queue.fail_all(503, b'{"error": "the deployment is shutting down"}')
         await asyncio.gather(*(w.stop() for w in self.workers))
         for worker in self.workers:
