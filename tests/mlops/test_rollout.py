@@ -28,7 +28,7 @@ from lakebox.entities import (
     Model,
 )
 from tests.conftest import RunningWorkspace
-from tests.pipelines.test_engine import act, pipeline, publish, run
+from tests.pipelines.test_engine import MSI, STATUS_VARIABLE, act, pipeline, poll_until, publish, run
 
 FEATURES = ["a", "b", "c", "d"]
 HELD_OUT = "azureml://datastores/workspaceblobstore/paths/rollout-tests/held-out"
@@ -211,32 +211,12 @@ def test_a_pipeline_asks_for_a_rollout_as_its_managed_identity(
     client: MLClient, models: dict, endpoint: str, shared_workspace: RunningWorkspace, tmp_path: Path
 ) -> None:
     """The pipeline route: a WebActivity posts the policy with MSI, then polls the decision."""
-    msi = {"type": "MSI", "resource": "https://ml.azure.com"}
     rollouts = f"{shared_workspace.url}/api/v1/onlineEndpoints/{endpoint}/rollouts"
     policy = DeployIfBetter(endpoint_name=endpoint, candidate=models["worse"].id, test_data=HELD_OUT)
-    ask = act("Ask", "WebActivity", method="POST", authentication=msi, url=rollouts, body=policy.model_dump())
-    decided = "@contains(createArray('Succeeded', 'NotBetter', 'RolledBack', 'Failed'), variables('status'))"
-    poll = [
-        act("Poll", "WebActivity", method="GET", authentication=msi, url=rollouts + "/@{activity('Ask').output.name}"),
-        act("Pause", "Wait", {"Poll": ["Succeeded"]}, waitTimeInSeconds=0.5),
-        act(
-            "Keep",
-            "SetVariable",
-            {"Poll": ["Succeeded"]},
-            variableName="status",
-            value="@activity('Poll').output.status",
-        ),
-    ]
-    until = act(
-        "WaitForDecision",
-        "Until",
-        {"Ask": ["Succeeded"]},
-        expression={"type": "Expression", "value": decided},
-        timeout="0.00:02:00",
-        activities=poll,
-    )
-    variables = {"status": {"type": "String", "defaultValue": ""}}
-    publish(client, tmp_path, pipeline("WeeklyRollout", [ask, until], variables=variables))
+    ask = act("Ask", "WebActivity", method="POST", authentication=MSI, url=rollouts, body=policy.model_dump())
+    decided = ["Succeeded", "NotBetter", "RolledBack", "Failed"]
+    until = poll_until("WaitForDecision", "Ask", rollouts + "/@{activity('Ask').output.name}", decided)
+    publish(client, tmp_path, pipeline("WeeklyRollout", [ask, until], variables=STATUS_VARIABLE))
     finished, _ = run(client, "WeeklyRollout")
     assert finished.status == "Succeeded", finished.message
     decision = client.online_endpoints.list_rollouts(endpoint)[0]

@@ -34,6 +34,29 @@ def act(name: str, kind: str, after: dict[str, list[str]] | None = None, **type_
     return item
 
 
+MSI = {"type": "MSI", "resource": "https://ml.azure.com"}
+STATUS_VARIABLE = {"status": {"type": "String", "defaultValue": ""}}
+
+
+def poll_until(name: str, after: str, url: str, finished: list[str]) -> dict[str, Any]:
+    """An Until activity that GETs ``url`` with the pipeline's identity (MSI) until the ``status`` it answers,
+    kept in the pipeline variable ``status`` (declare ``STATUS_VARIABLE``), is one of ``finished``."""
+    statuses = ", ".join(f"'{status}'" for status in finished)
+    return act(
+        name,
+        "Until",
+        {after: ["Succeeded"]},
+        expression={"type": "Expression", "value": f"@contains(createArray({statuses}), variables('status'))"},
+        timeout="0.00:05:00",
+        activities=[
+            act("Poll", "WebActivity", method="GET", authentication=MSI, url=url),
+            act("Pause", "Wait", {"Poll": ["Succeeded"]}, waitTimeInSeconds=0.2),
+            act("Keep", "SetVariable", {"Poll": ["Succeeded"]}, variableName="status",
+                value="@activity('Poll').output.status"),
+        ],
+    )  # fmt: skip
+
+
 def warehouse_service(client: MLClient, folder: Path) -> None:
     """A linked service to the warehouse that logs in as a SQL login holding Warehouse Data Contributor."""
     with contextlib.suppress(ConflictError):

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from sklearn.linear_model import LinearRegression
 from tests.conftest import RunningWorkspace
-from tests.pipelines.test_engine import act, pipeline, run
+from tests.pipelines.test_engine import MSI, STATUS_VARIABLE, act, pipeline, poll_until, run
 
 from lakebox import MLClient
 from lakebox.entities import BatchEndpoint, Datastore, Model, ModelBatchDeployment, command
@@ -138,43 +138,16 @@ def test_a_failed_scoring_job_fails_the_activity_with_its_reason(client: MLClien
 def test_the_documented_v2_route_web_activity_invoke_then_poll(
     client: MLClient, setup: Path, shared_workspace: RunningWorkspace, tmp_path: Path
 ) -> None:
-    msi = {"type": "MSI", "resource": "https://ml.azure.com"}
     invoke = act(
         "Invoke",
         "WebActivity",
         method="POST",
-        authentication=msi,
+        authentication=MSI,
         url=f"{shared_workspace.url}/api/v1/batchEndpoints/pipeline-scorer/invoke",
         body={"input": {"type": "uri_folder", "path": str(setup / "in")}},
     )
-    poll = act(
-        "Poll",
-        "WebActivity",
-        method="GET",
-        authentication=msi,
-        url=f"{shared_workspace.url}/api/v1/jobs/@{{activity('Invoke').output.name}}",
-    )
-    until = act(
-        "WaitForJob",
-        "Until",
-        {"Invoke": ["Succeeded"]},
-        expression={
-            "type": "Expression",
-            "value": "@contains(createArray('Completed', 'Failed', 'Canceled'), variables('status'))",
-        },
-        timeout="0.00:05:00",
-        activities=[
-            poll,
-            act("Pause", "Wait", {"Poll": ["Succeeded"]}, waitTimeInSeconds=0.2),
-            act(
-                "Keep",
-                "SetVariable",
-                {"Poll": ["Succeeded"]},
-                variableName="status",
-                value="@activity('Poll').output.status",
-            ),
-        ],
-    )
+    job = f"{shared_workspace.url}/api/v1/jobs/@{{activity('Invoke').output.name}}"
+    until = poll_until("WaitForJob", "Invoke", job, ["Completed", "Failed", "Canceled"])
     check = act(
         "MustComplete",
         "IfCondition",
@@ -187,7 +160,7 @@ def test_the_documented_v2_route_web_activity_invoke_then_poll(
     _publish(
         client,
         tmp_path,
-        pipeline("V2Route", [invoke, until, check], variables={"status": {"type": "String", "defaultValue": ""}}),
+        pipeline("V2Route", [invoke, until, check], variables=STATUS_VARIABLE),
     )
     finished, _ = run(client, "V2Route")
     assert finished.status == "Succeeded", finished.message
