@@ -21,6 +21,10 @@ from tests.postgres import PostgresServer
 _identity_numbers = itertools.count()
 
 
+# An MLflow model's requirements, given so saving it skips MLflow's inference of them (about 5 s each).
+SKLEARN = ["scikit-learn"]
+
+
 @dataclass
 class RunningWorkspace:
     layout: WorkspaceLayout

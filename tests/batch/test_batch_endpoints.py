@@ -21,6 +21,7 @@ from lakebox import BadRequestError, ConflictError, Input, MLClient, NotFoundErr
 from lakebox.entities import CodeConfiguration, Environment, Model, SparkPool
 from lakebox.entities.batch import BatchDeployment, BatchEndpoint, BatchRetrySettings, ModelBatchDeployment
 from lakebox.errors import JobFailedError
+from tests.conftest import SKLEARN
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +29,7 @@ def endpoint(client: MLClient, tmp_path_factory: pytest.TempPathFactory) -> str:
     """An endpoint whose default deployment is a no-code MLflow model predicting a + 2b (no signature)."""
     frame = pd.DataFrame({"a": np.arange(50.0), "b": np.arange(50.0) % 7})
     folder = tmp_path_factory.mktemp("batch-model") / "model"
-    mlflow.sklearn.save_model(LinearRegression().fit(frame, frame.a + 2 * frame.b), folder)
+    mlflow.sklearn.save_model(LinearRegression().fit(frame, frame.a + 2 * frame.b), folder, pip_requirements=SKLEARN)
     model = client.models.create_or_update(Model(path=str(folder), name="batch-exact", type="mlflow_model"))
     client.batch_endpoints.begin_create_or_update(BatchEndpoint(name="scorer", description="exact")).result()
     deployment = ModelBatchDeployment(name="mlflow", endpoint_name="scorer", model=model.id, mini_batch_size=2)

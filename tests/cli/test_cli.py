@@ -11,7 +11,7 @@ import pytest
 from lakebox import __version__
 from lakebox.cli.main import main as lakebox
 from lakebox.workspace.layout import WorkspaceLayout
-from tests.conftest import RunningWorkspace
+from tests.conftest import SKLEARN, RunningWorkspace
 
 
 def _json(capsys: pytest.CaptureFixture[str]) -> object:
@@ -143,7 +143,9 @@ def test_model_and_online_endpoint_commands(
     path = ["--path", str(shared_workspace.layout.root)]
     frame = pd.DataFrame({"x": [1.0, 2.0, 3.0]})
     model = DummyClassifier(strategy="constant", constant=7).fit(frame, [7, 7, 7])
-    mlflow.sklearn.save_model(model, tmp_path / "model", signature=infer_signature(frame, [7]))
+    mlflow.sklearn.save_model(
+        model, tmp_path / "model", signature=infer_signature(frame, [7]), pip_requirements=SKLEARN
+    )
     (tmp_path / "endpoint.yml").write_text("name: cli-ep\nauth_mode: key\n")
     deployment = "name: only\nendpoint_name: cli-ep\nmodel: ./model\ninstance_count: 1\n"
     (tmp_path / "deployment.yml").write_text(deployment)
@@ -174,7 +176,9 @@ def test_batch_endpoint_and_pipeline_commands(
 
     path = ["--path", str(shared_workspace.layout.root)]
     frame = pd.DataFrame({"x": [1.0, 2.0, 3.0]})
-    mlflow.sklearn.save_model(DummyClassifier(strategy="constant", constant=3).fit(frame, [3, 3, 3]), tmp_path / "m")
+    mlflow.sklearn.save_model(
+        DummyClassifier(strategy="constant", constant=3).fit(frame, [3, 3, 3]), tmp_path / "m", pip_requirements=SKLEARN
+    )
     (tmp_path / "endpoint.yml").write_text("name: cli-batch\nauth_mode: aad_token\n")
     (tmp_path / "deployment.yml").write_text(
         "name: d1\nendpoint_name: cli-batch\nmodel: ./m\nresources:\n  instance_count: 2\n"

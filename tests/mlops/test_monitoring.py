@@ -37,7 +37,7 @@ from lakebox.errors import BadRequestError
 from lakebox.lake import delta
 from lakebox.serving.collector import RequestCollector
 from lakebox.serving.state import Collection
-from tests.conftest import RunningWorkspace
+from tests.conftest import SKLEARN, RunningWorkspace
 
 FEATURES = ["Age", "Income"]
 REFERENCE = "azureml://datastores/workspaceblobstore/paths/monitoring-tests/training"
@@ -59,7 +59,9 @@ def deployment(client: MLClient, shared_workspace: RunningWorkspace, tmp_path_fa
     folder.mkdir(parents=True, exist_ok=True)
     training.to_parquet(folder / "part-0.parquet")
     path = tmp_path_factory.mktemp("model") / "model"
-    mlflow.sklearn.save_model(LogisticRegression().fit(training[FEATURES], training.target), path)
+    mlflow.sklearn.save_model(
+        LogisticRegression().fit(training[FEATURES], training.target), path, pip_requirements=SKLEARN
+    )
     model = client.models.create_or_update(Model(path=str(path), name="monitored", type="mlflow_model"))
     client.online_endpoints.begin_create_or_update(ManagedOnlineEndpoint(name=ENDPOINT)).result()
     collector = DataCollector(

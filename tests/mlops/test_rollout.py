@@ -27,7 +27,7 @@ from lakebox.entities import (
     ManagedOnlineEndpoint,
     Model,
 )
-from tests.conftest import RunningWorkspace
+from tests.conftest import SKLEARN, RunningWorkspace
 from tests.pipelines.test_engine import MSI, STATUS_VARIABLE, act, pipeline, poll_until, publish, run
 
 FEATURES = ["a", "b", "c", "d"]
@@ -75,7 +75,7 @@ def models(client: MLClient, shared_workspace: RunningWorkspace, tmp_path_factor
     for label, estimator in estimators.items():
         estimator.fit(train[FEATURES], train.target)
         path = tmp_path_factory.mktemp(label) / "model"
-        mlflow.sklearn.save_model(estimator, path)
+        mlflow.sklearn.save_model(estimator, path, pip_requirements=SKLEARN)
         if label == "broken":
             (path / "broken-in-serving").write_text("1")
         model = Model(path=str(path), name="rollout-churn", type="mlflow_model", tags={"kind": label})

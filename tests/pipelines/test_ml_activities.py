@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.linear_model import LinearRegression
-from tests.conftest import RunningWorkspace
+from tests.conftest import SKLEARN, RunningWorkspace
 from tests.pipelines.test_engine import MSI, STATUS_VARIABLE, act, pipeline, poll_until, run
 
 from lakebox import MLClient
@@ -28,7 +28,7 @@ def setup(client: MLClient, shared_workspace: RunningWorkspace, tmp_path_factory
     """A batch endpoint predicting a + 2b, a lake with input files, and the artifacts that name them."""
     frame = pd.DataFrame({"a": np.arange(20.0), "b": np.arange(20.0) % 3})
     folder = tmp_path_factory.mktemp("ml-model") / "model"
-    mlflow.sklearn.save_model(LinearRegression().fit(frame, frame.a + 2 * frame.b), folder)
+    mlflow.sklearn.save_model(LinearRegression().fit(frame, frame.a + 2 * frame.b), folder, pip_requirements=SKLEARN)
     model = client.models.create_or_update(Model(path=str(folder), name="pipeline-exact", type="mlflow_model"))
     client.batch_endpoints.begin_create_or_update(BatchEndpoint(name="pipeline-scorer")).result()
     deployment = ModelBatchDeployment(name="main", endpoint_name="pipeline-scorer", model=model.id)

@@ -26,7 +26,7 @@ from lakebox.entities import CodeConfiguration, ManagedOnlineDeployment, Managed
 from lakebox.errors import DeploymentFailedError
 from lakebox.security.actions import ENDPOINT_SCORE
 from lakebox.serving.process import GatewayClient
-from tests.conftest import RunningWorkspace
+from tests.conftest import SKLEARN, RunningWorkspace
 
 SCORE_PY = """
 import json, os
@@ -53,7 +53,9 @@ def models(client: MLClient, tmp_path_factory: pytest.TempPathFactory) -> tuple[
         frame = pd.DataFrame({"a": np.arange(50.0), "b": np.arange(50.0) % 7})
         model = LinearRegression().fit(frame, frame.a + 2 * frame.b + offset)
         folder = tmp_path_factory.mktemp("models") / "model"
-        mlflow.sklearn.save_model(model, folder, signature=infer_signature(frame, model.predict(frame)))
+        mlflow.sklearn.save_model(
+            model, folder, signature=infer_signature(frame, model.predict(frame)), pip_requirements=SKLEARN
+        )
         registered.append(client.models.create_or_update(Model(path=str(folder), name="exact", type="mlflow_model")))
     return registered[0], registered[1]
 
@@ -356,7 +358,9 @@ def test_compiled_path_is_used_only_where_it_verifies(client: MLClient, tmp_path
     labels = (frame.a + frame.b * frame.b > 9).astype(int)
     tree = DecisionTreeClassifier(max_depth=4, random_state=0).fit(frame, labels)
     folder = tmp_path / "tree"
-    mlflow.sklearn.save_model(tree, folder, signature=infer_signature(frame, labels), input_example=frame.iloc[:50])
+    mlflow.sklearn.save_model(
+        tree, folder, signature=infer_signature(frame, labels), input_example=frame.iloc[:50], pip_requirements=SKLEARN
+    )
     model = client.models.create_or_update(Model(path=str(folder), name="tree", type="mlflow_model"))
     client.online_endpoints.begin_create_or_update(ManagedOnlineEndpoint(name="tree-ep")).result()
     compiled = _deploy(client, "tree-ep", "onnx", model)
@@ -407,7 +411,9 @@ def test_versions_from_a_job_output_and_a_run_record_their_lineage(client: MLCli
             import mlflow
             from sklearn.dummy import DummyRegressor
             with mlflow.start_run():
-                mlflow.sklearn.log_model(DummyRegressor().fit([[0.0], [1.0]], [2.0, 2.0]), name="model")
+                mlflow.sklearn.log_model(
+                    DummyRegressor().fit([[0.0], [1.0]], [2.0, 2.0]), name="model", pip_requirements=["scikit-learn"]
+                )
             """
         )
     )
@@ -435,12 +441,12 @@ def test_lightgbm_and_xgboost_models_are_compiled_too(client: MLClient, tmp_path
         import lightgbm
 
         model = lightgbm.LGBMClassifier(n_estimators=30, verbose=-1).fit(frame, labels)
-        mlflow.lightgbm.save_model(model, tmp_path / "m", input_example=frame.iloc[:100])
+        mlflow.lightgbm.save_model(model, tmp_path / "m", input_example=frame.iloc[:100], pip_requirements=["lightgbm"])
     else:
         import xgboost
 
         model = xgboost.XGBClassifier(n_estimators=30).fit(frame, labels)
-        mlflow.xgboost.save_model(model, tmp_path / "m", input_example=frame.iloc[:100])
+        mlflow.xgboost.save_model(model, tmp_path / "m", input_example=frame.iloc[:100], pip_requirements=["xgboost"])
     registered = client.models.create_or_update(Model(path=str(tmp_path / "m"), name=library, type="mlflow_model"))
     endpoint = f"{library}-ep"
     client.online_endpoints.begin_create_or_update(ManagedOnlineEndpoint(name=endpoint)).result()
