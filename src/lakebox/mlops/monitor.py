@@ -68,7 +68,10 @@ class MonitorRunner:
         for column in reference.columns:
             if column in production and pd.api.types.is_numeric_dtype(reference[column]):
                 production[column] = pd.to_numeric(production[column], errors="coerce")
-        report = data_drift(reference, production, signal.metric_thresholds, signal.features)
+        try:
+            report = data_drift(reference, production, signal.metric_thresholds, signal.features)
+        except ValueError as exc:  # a feature the data does not have
+            raise ValidationError(f"signal {name}: {exc}") from exc
         return result | {
             "judged": True,
             "reference_rows": report.reference_rows,

@@ -152,7 +152,9 @@ class Scheduler:
             return self._submit(schedule, fire)
         if wait:
             return self._monitor(schedule, fire)
-        threading.Thread(target=self._monitor, args=(schedule, fire), name=f"monitor-{schedule.name}").start()
+        monitor = threading.Thread(target=self._monitor, args=(schedule, fire), name=f"monitor-{schedule.name}")
+        monitor.daemon = True
+        monitor.start()
         return fire
 
     def _submit(self, schedule: Schedule, fire: ScheduleFire) -> ScheduleFire:
