@@ -279,7 +279,10 @@ def create_app(gateway: Gateway, workspace_id: str) -> Starlette:
     async def window(request: Request) -> Response:
         if not gateway.admin(request):
             return _error(401, "the admin key is missing or wrong")
-        seconds = float(request.query_params.get("seconds", "60"))
+        try:
+            seconds = float(request.query_params.get("seconds", "60"))
+        except ValueError:
+            return _error(400, "seconds must be a number")
         stats = gateway.metrics.window(request.path_params["endpoint"], request.path_params["deployment"], seconds)
         return JSONResponse(stats.model_dump())
 
