@@ -174,3 +174,19 @@ def test_a_storage_event_trigger_starts_a_pipeline_per_arriving_file(
     (fire,) = ml_client.pipelines.trigger_runs("OnNewCsv")
     assert (fire.key, fire.target, fire.status) == ("day1/sales.csv", done.run_id, "Fired")
     ml_client.pipelines.stop_trigger("OnNewCsv")
+
+
+def test_firing_a_schedule_needs_job_write_as_well(ml_client: MLClient, shared_workspace: RunningWorkspace) -> None:
+    job = command(command="echo hello", experiment_name="schedule-tests")
+    trigger = CronTrigger(expression="0 2 * * 0")
+    ml_client.schedules.begin_create_or_update(JobSchedule(name="owned", trigger=trigger, create_job=job)).result()
+    role = {"roleName": "Schedule Operator", "actions": ["lakebox/workspaces/read", "lakebox/workspaces/schedules/*"]}
+    with shared_workspace.http() as owner:
+        assert owner.put("/api/v1/roleDefinitions", json=role).status_code in (200, 201)
+    _, token = shared_workspace.new_identity("Schedule Operator")
+    with shared_workspace.http(token) as operator:
+        refused = operator.post("/api/v1/schedules/owned/trigger")
+        assert refused.status_code == 403 and "jobs/write" in refused.json()["message"]
+        assert operator.post("/api/v1/schedules/owned/disable").status_code == 200  # what the role does allow
+    assert ml_client.schedules.list_fires("owned") == []
+    ml_client.schedules.begin_delete("owned")

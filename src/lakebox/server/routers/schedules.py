@@ -35,6 +35,8 @@ def create_or_update(
         context.authorizer.check(principal, actions.JOBS_WRITE, context.scope_of())
         context.runner.check(body.create_job)
     if body.create_monitor is not None:
+        if body.create_monitor.retraining_schedule is not None:  # it will submit that schedule's job
+            context.authorizer.check(principal, actions.JOBS_WRITE, context.scope_of())
         context.scheduler.monitors.check(body.create_monitor)
     previous, now = _existing(context, name), utcnow()
     schedule = Schedule(
@@ -78,9 +80,12 @@ def disable(name: str, request: Request, _: Principal = require(actions.SCHEDULE
     summary="Fire a schedule once, now (a monitor's figures are in the answer)",
 )
 def trigger(
-    name: str, request: Request, _: Principal = require(actions.SCHEDULES_WRITE, scope=_SCHEDULE)
+    name: str, request: Request, principal: Principal = require(actions.SCHEDULES_WRITE, scope=_SCHEDULE)
 ) -> ScheduleFire:
-    return get_context(request).scheduler.fire_now(name)
+    """Firing submits a job (a job schedule's, or a breached monitor's retraining), so it needs job write too."""
+    context = get_context(request)
+    context.authorizer.check(principal, actions.JOBS_WRITE, context.scope_of())
+    return context.scheduler.fire_now(name)
 
 
 @router.delete("/schedules/{name}", status_code=204, summary="Delete a schedule and its fire history")
