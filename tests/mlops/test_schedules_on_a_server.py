@@ -48,7 +48,9 @@ def test_a_recurrence_fires_a_real_job_that_records_its_schedule(ml_client: MLCl
     assert created.is_enabled and created.next_run_time is not None
     assert abs((created.next_run_time - (start + timedelta(seconds=60))).total_seconds()) < 1
 
-    fire = _eventually(lambda: next(iter(ml_client.schedules.list_fires("every-minute")), None), timeout=30)
+    fire = _eventually(  # recorded first as Running, then given the job it submitted
+        lambda: next((f for f in ml_client.schedules.list_fires("every-minute") if f.target), None), timeout=30
+    )
     job = ml_client.jobs.stream(str(fire.target), out=io.StringIO())
     assert job.status == "Completed" and job.experiment_name == "scheduled"
     assert job.properties["lakebox.schedule"] == "every-minute"
