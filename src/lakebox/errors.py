@@ -17,6 +17,7 @@ Each class has an HTTP status and a stable ``code``. The server renders any of t
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
@@ -125,3 +126,15 @@ def error_from_response(status_code: int, body: Any) -> LakeboxError:
         return cls(body["message"], details=details)
     cls = _CLASS_BY_STATUS.get(status_code, BadRequestError if 400 <= status_code < 500 else LakeboxError)
     return cls(f"HTTP {status_code}: {str(body)[:500]}")
+
+
+def failure_reason(exc: Exception, logger: logging.Logger, what: str) -> str:
+    """The reason to store when background work (``what``: "job X", "rollout Y") fails with ``exc``.
+
+    A :class:`LakeboxError` is meant for the user and gives its own message. Anything else is a bug: it is
+    logged with its traceback, and the stored reason names only its type, since its text may hold a secret.
+    """
+    if isinstance(exc, LakeboxError):
+        return exc.message
+    logger.error("%s failed with an unexpected error", what, exc_info=exc)
+    return f"internal error in {what} ({type(exc).__name__}); see the server log"

@@ -23,7 +23,7 @@ from lakebox.entities import Input, Job, JobCreate, JobOutput, JobStatus, Princi
 from lakebox.entities.sweep import SweepJobCreate
 from lakebox.environments.builder import ensure_built
 from lakebox.environments.spec import resolve_environment
-from lakebox.errors import ConflictError, LakeboxError, NotFoundError
+from lakebox.errors import ConflictError, NotFoundError, failure_reason
 from lakebox.jobs import code, process
 from lakebox.jobs.io import allocate_output, resolve_input
 from lakebox.jobs.sweep.controller import SweepController
@@ -232,11 +232,8 @@ class JobRunner:
         try:
             self._prepare_and_start(name)
             self._watch(name)
-        except LakeboxError as exc:
-            self.fail(name, exc.message)
         except Exception as exc:
-            _logger.exception("job %s failed inside the runner", name)
-            self.fail(name, f"internal error in the job runner ({type(exc).__name__}); see the server log")
+            self.fail(name, failure_reason(exc, _logger, f"job {name}"))
         finally:
             with self._wake:
                 self._running.pop(name, None)

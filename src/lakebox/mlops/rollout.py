@@ -27,7 +27,7 @@ from lakebox.entities import Principal
 from lakebox.entities.endpoint import ManagedOnlineDeployment, ManagedOnlineEndpoint
 from lakebox.entities.model import Model, ModelCreate
 from lakebox.entities.rollout import FINISHED, METRICS, DeployIfBetter, Rollout, RolloutStep
-from lakebox.errors import BadRequestError, ConflictError, LakeboxError
+from lakebox.errors import BadRequestError, ConflictError, LakeboxError, failure_reason
 from lakebox.jobs.io import resolve_workspace_data
 from lakebox.lake.uris import LakeResolver
 from lakebox.mlops.evaluation import score_models
@@ -112,11 +112,8 @@ class Rollouts:
             if self._evaluate(rollout):
                 deployment = self._deploy(rollout, principal)
                 self._shift(rollout, deployment)
-        except LakeboxError as exc:
-            self._fail(rollout, exc.message)
         except Exception as exc:
-            _logger.exception("rollout %s failed", rollout.name)
-            self._fail(rollout, f"internal error ({type(exc).__name__}); see the server log")
+            self._fail(rollout, failure_reason(exc, _logger, f"rollout {rollout.name}"))
 
     def _evaluate(self, rollout: Rollout) -> bool:
         """Score both models; True if the candidate is better by the minimum improvement."""

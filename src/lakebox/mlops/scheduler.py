@@ -27,7 +27,7 @@ from lakebox.entities import Job, JobCreate, PipelineRun
 from lakebox.entities.pipeline import Artifact, PipelineRunStatus
 from lakebox.entities.schedule import CronTrigger, RecurrenceTrigger, Schedule, ScheduleFire
 from lakebox.entities.sweep import SweepJobCreate
-from lakebox.errors import ConflictError, LakeboxError
+from lakebox.errors import ConflictError, LakeboxError, failure_reason
 from lakebox.lake.uris import LakeResolver
 from lakebox.mlops import triggers
 from lakebox.mlops.monitor import MonitorRunner
@@ -176,12 +176,8 @@ class Scheduler:
         assert definition is not None
         try:
             outputs = self.monitors.run(definition, fire.scheduled_time)
-        except LakeboxError as exc:
-            return self._update(fire, status="Failed", error=exc.message)
         except Exception as exc:
-            _logger.exception("monitor %s failed", schedule.name)
-            reason = f"internal error ({type(exc).__name__}); see the server log"
-            return self._update(fire, status="Failed", error=reason)
+            return self._update(fire, status="Failed", error=failure_reason(exc, _logger, f"monitor {schedule.name}"))
         retraining = None
         if outputs["breached"] and definition.retraining_schedule:
             try:

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from lakebox.entities.pipeline import ActivityRun, ActivityStatus, Artifact, PipelineRun, PipelineRunStatus
-from lakebox.errors import BadRequestError, ConflictError, LakeboxError
+from lakebox.errors import BadRequestError, ConflictError, LakeboxError, failure_reason
 from lakebox.pipelines import graph
 from lakebox.pipelines.activities import ACTIVITY_TYPES
 from lakebox.pipelines.activities.base import ActivityContext, Body, Cancelled, RunState, failure_of
@@ -193,8 +193,8 @@ class PipelineEngine:
                 message = "" if ok else "; ".join(failures) or "an activity failed"
             self._store.transition(run_id, status, message, output=state.return_value)
         except Exception as exc:
-            _logger.exception("pipeline run %s failed inside the engine", run_id)
-            self._store.transition(run_id, PipelineRunStatus.FAILED, f"internal error in the pipeline engine: {exc}")
+            reason = failure_reason(exc, _logger, f"pipeline run {run_id}")
+            self._store.transition(run_id, PipelineRunStatus.FAILED, reason)
         finally:
             with self._lock:
                 self._live.pop(run_id, None)

@@ -36,10 +36,10 @@ from lakebox.environments.spec import resolve_environment
 from lakebox.errors import (
     BadRequestError,
     ConflictError,
-    LakeboxError,
     NotFoundError,
     UnavailableError,
     ValidationError,
+    failure_reason,
 )
 from lakebox.jobs import code, process
 from lakebox.lake.datastores import lake_resolver
@@ -287,13 +287,8 @@ class EndpointController:
             self._set_state(record, "Succeeded", None, predictor)
             if previous is not None and previous.generation != runtime.generation:
                 self._revoke(previous)  # the old workers are drained: their identity ends
-        except LakeboxError as exc:
-            self._fail(record, previous, exc.message)
         except Exception as exc:
-            _logger.exception("provisioning %s failed", record.name)
-            self._fail(
-                record, previous, f"internal error while provisioning ({type(exc).__name__}); see the server log"
-            )
+            self._fail(record, previous, failure_reason(exc, _logger, f"provisioning {record.name}"))
 
     def _prepare(  # type: ignore[no-untyped-def]
         self, deployment: ManagedOnlineDeployment, model: Model, folder: Path, log, previous: WorkerSpec | None

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from lakebox.entities import Job, JobCreate, JobStatus
 from lakebox.entities.sweep import RandomSamplingAlgorithm, SweepJobCreate
-from lakebox.errors import ConflictError, LakeboxError, ValidationError
+from lakebox.errors import ConflictError, LakeboxError, ValidationError, failure_reason
 from lakebox.jobs.sweep.sampling import Sample, samples
 from lakebox.jobs.sweep.termination import trials_to_stop
 from lakebox.jobs.tracking import JobTracking
@@ -91,11 +91,8 @@ class SweepController:
     def _drive(self, name: str) -> None:
         try:
             self._run(name)
-        except LakeboxError as exc:
-            self._fail(name, exc.message)
         except Exception as exc:
-            _logger.exception("sweep %s failed inside the controller", name)
-            self._fail(name, f"internal error in the sweep controller ({type(exc).__name__}); see the server log")
+            self._fail(name, failure_reason(exc, _logger, f"sweep {name}"))
         finally:
             with self._lock:
                 self._driving.discard(name)
