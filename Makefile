@@ -3,6 +3,8 @@ SHELL := /bin/bash
 VENV := .venv
 STAMP := $(VENV)/.lakebox-synced
 PYTEST_ARGS ?=
+# lakebox's own modules get their bytecode cached too, even where the shell says not to write it.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: quickstart test test-fast lint format lock clean java postgres
 

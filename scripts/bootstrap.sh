@@ -25,4 +25,6 @@ fi
 if ! .venv/bin/uv --version 2>/dev/null | grep -q "^uv $UV_VERSION"; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
 fi
-UV_PROJECT_ENVIRONMENT=.venv .venv/bin/uv sync --locked --quiet
+# Bytecode is compiled once here: uv does not by default, and every server, job and worker process would
+# otherwise compile MLflow, pandas and scikit-learn from source as it starts (9 s for the server, not 3.5 s).
+UV_PROJECT_ENVIRONMENT=.venv .venv/bin/uv sync --locked --quiet --compile-bytecode

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import lakebox
 import lakebox.identity
 
@@ -41,3 +44,14 @@ def test_error_classes_share_one_root_and_round_trip() -> None:
         assert (type(rebuilt), rebuilt.message, rebuilt.details, rebuilt.code) == (cls, "boom", {"k": 1}, code)
     assert type(error_from_response(404, "<html>not json</html>")) is lakebox.NotFoundError
     assert type(error_from_response(418, None)) is lakebox.BadRequestError
+
+
+def test_the_client_and_the_cli_start_without_loading_mlflow() -> None:
+    """Only the server, jobs and workers need MLflow; importing it costs a client or a command about 1 s."""
+    check = (
+        "import sys, lakebox, lakebox.cli.main, lakebox.workspace; "
+        "from lakebox import MLClient; "
+        "print(sorted(m for m in ('mlflow', 'sklearn') if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"

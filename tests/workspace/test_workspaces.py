@@ -12,13 +12,8 @@ import pytest
 
 from lakebox.errors import BadRequestError, ConflictError, NotFoundError, UnavailableError, ValidationError
 from lakebox.workspace.layout import WorkspaceLayout
-from lakebox.workspace.manager import (
-    create_workspace,
-    delete_workspace,
-    find_workspace,
-    list_workspaces,
-    open_stores,
-)
+from lakebox.workspace.lookup import find_workspace, list_workspaces
+from lakebox.workspace.manager import create_workspace, delete_workspace, open_stores
 
 
 def _mode(path: Path) -> int:

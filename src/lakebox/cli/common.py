@@ -13,7 +13,7 @@ import typer
 
 from lakebox.client.ml_client import MLClient
 from lakebox.workspace.layout import WorkspaceLayout
-from lakebox.workspace.manager import find_workspace
+from lakebox.workspace.lookup import find_workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -14,7 +14,7 @@ from lakebox.cli.output import OutputFormat, OutputOption, err_console, render
 from lakebox.errors import BadRequestError
 from lakebox.server.process import server_status, stop_server
 from lakebox.workspace.layout import WorkspaceLayout
-from lakebox.workspace.manager import create_workspace, delete_workspace, list_workspaces, open_stores
+from lakebox.workspace.lookup import list_workspaces
 
 app = typer.Typer(help="Create, list, show and delete workspaces.", no_args_is_help=True)
 
@@ -33,6 +33,8 @@ def create(
 ) -> None:
     """Create a workspace: its folder, metadata database, MLflow store, default datastore and owner token."""
     with err_console.status(f"Creating workspace {name} …"):
+        from lakebox.workspace.manager import create_workspace  # MLflow and the stores: not for every command
+
         layout, workspace = create_workspace(
             subscription,
             resource_group,
@@ -67,6 +69,8 @@ def show(
 ) -> None:
     """Show a workspace, where its parts live, and whether its server runs (without starting it)."""
     layout = workspace.layout()
+    from lakebox.workspace.manager import open_stores
+
     stores = open_stores(layout)
     try:
         entity = stores.workspaces.get()
@@ -102,6 +106,8 @@ def delete(
             raise BadRequestError(f"deleting {layout.root} needs --yes when not run interactively")
         typer.confirm(f"Delete the workspace at {layout.root} and everything in it?", abort=True)
     stop_server(layout)
+    from lakebox.workspace.manager import delete_workspace
+
     delete_workspace(layout)
     err_console.print(f"Deleted workspace at {layout.root}")
 

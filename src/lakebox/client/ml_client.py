@@ -35,7 +35,7 @@ from lakebox.entities.workspace import workspace_resource_id
 from lakebox.errors import NotFoundError
 from lakebox.identity.credentials import DefaultAzureCredential, TokenCredential
 from lakebox.workspace.layout import CONFIG_FILE, WorkspaceLayout
-from lakebox.workspace.manager import find_config_file, find_workspace
+from lakebox.workspace.lookup import find_config_file, find_workspace
 
 
 class MLClient:

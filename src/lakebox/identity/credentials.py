@@ -80,7 +80,7 @@ class LocalWorkspaceCredential:
         self.workspace_path = workspace_path
 
     def get_token(self, *scopes: str, **kwargs: object) -> AccessToken:
-        from lakebox.workspace.manager import find_workspace
+        from lakebox.workspace.lookup import find_workspace
 
         for scope in scopes:
             if _WORKSPACE_SCOPE.match(scope) and (saved := logins.saved_token(scope)):

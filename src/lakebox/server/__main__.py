@@ -9,7 +9,7 @@ from pathlib import Path
 
 from lakebox.errors import LakeboxError
 from lakebox.server.process import DEFAULT_HOST, Listen, run_server
-from lakebox.workspace.manager import find_workspace
+from lakebox.workspace.lookup import find_workspace
 
 
 def main(argv: list[str] | None = None) -> int:

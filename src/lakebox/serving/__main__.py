@@ -9,7 +9,7 @@ from pathlib import Path
 
 from lakebox.errors import LakeboxError
 from lakebox.serving.process import run_gateway
-from lakebox.workspace.manager import find_workspace
+from lakebox.workspace.lookup import find_workspace
 
 
 def main(argv: list[str] | None = None) -> int:
