@@ -187,7 +187,8 @@ class BatchEndpoints:
         script = deployment.code_configuration.scoring_script if deployment.code_configuration else None
         outputs = {"score": Output(type="uri_folder", path=invocation.output_path)}
         variables = settings.environment_variables | {"AZUREML_MODEL_DIR": str(model_dir.parent)}
-        compute, command = deployment.compute, _command(settings, script, tabular)
+        compute = deployment.compute
+        command = _command(settings, script, tabular, self._layout.compiled_models_dir)
         if deployment.compute and self._is_spark_pool(deployment.compute):
             compute, command = None, _spark_command(settings)
             variables[SPARK_POOL_VARIABLE] = deployment.compute
@@ -259,7 +260,7 @@ def _spark_command(settings: BatchDeploymentSettings) -> str:
     return " ".join(a if a.startswith("${{") else shlex.quote(a) for a in arguments)
 
 
-def _command(settings: BatchDeploymentSettings, script: str | None, tabular: bool) -> str:
+def _command(settings: BatchDeploymentSettings, script: str | None, tabular: bool, cache_dir: Path) -> str:
     arguments = [
         "python", str(DRIVER),
         "--input", "${{inputs.data}}",
@@ -273,7 +274,10 @@ def _command(settings: BatchDeploymentSettings, script: str | None, tabular: boo
         "--max-retries", str(settings.retry_settings.max_retries),
         "--timeout", str(settings.retry_settings.timeout),
     ]  # fmt: skip
-    arguments += ["--scoring-script", script] if script else ["--model-dir", "${{inputs.model}}"]
+    if script:
+        arguments += ["--scoring-script", script]
+    else:
+        arguments += ["--model-dir", "${{inputs.model}}", "--cache-dir", str(cache_dir)]
     if tabular:
         arguments.append("--tabular")
     return " ".join(a if a.startswith("${{") else shlex.quote(a) for a in arguments)

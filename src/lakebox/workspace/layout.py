@@ -73,6 +73,11 @@ class WorkspaceLayout:
         return self.private_dir / "code"
 
     @property
+    def compiled_models_dir(self) -> Path:
+        """Models compiled for batch scoring, by the digest of the model file they were compiled from."""
+        return self.root / "compiled-models"
+
+    @property
     def serving_dir(self) -> Path:
         """One folder per online deployment: its runtime (code and model links) and its logs."""
         return self.root / "serving"
