@@ -4,25 +4,46 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterator
+import signal
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import pytest
 
 from lakebox import MLClient
-from lakebox.server.process import ServerRecord, start_server, stop_server
+from lakebox.server.process import ServerRecord, pid_alive, read_record, start_server, stop_server
 from lakebox.workspace.layout import WorkspaceLayout
 from lakebox.workspace.manager import create_workspace
 from lakebox.workspace.registry import WorkspaceRegistry
 from tests.postgres import PostgresServer
 
 _identity_numbers = itertools.count()
+T = TypeVar("T")
 
 
 # An MLflow model's requirements, given so saving it skips MLflow's inference of them (about 5 s each).
 SKLEARN = ["scikit-learn"]
+
+
+def kill_server(layout: WorkspaceLayout) -> None:
+    """SIGKILL the workspace's server, as a crash would, and wait for it to be gone."""
+    record = read_record(layout)
+    assert record is not None
+    os.kill(record.pid, signal.SIGKILL)
+    wait_for(lambda: not pid_alive(record.pid), 10, "the killed server to end")
+
+
+def wait_for(check: Callable[[], T], seconds: float, what: str) -> T:
+    """``check()`` once it is truthy; fails naming ``what`` after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not (result := check()):
+        assert time.monotonic() < deadline, f"timed out after {seconds} s waiting for {what}"
+        time.sleep(0.05)
+    return result
 
 
 @dataclass

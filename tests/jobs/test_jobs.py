@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import signal
 import textwrap
 import time
 from pathlib import Path
@@ -15,9 +14,9 @@ from mlflow.tracking import MlflowClient
 
 from lakebox import JobFailedError, MLClient, NotFoundError, ValidationError, command
 from lakebox.entities import ComputeCluster, Input, Output
-from lakebox.server.process import pid_alive, read_record
+from lakebox.server.process import pid_alive
 from lakebox.workspace.layout import WorkspaceLayout
-from tests.conftest import RunningWorkspace
+from tests.conftest import RunningWorkspace, kill_server
 
 
 @pytest.fixture
@@ -242,11 +241,7 @@ def test_job_survives_a_server_crash_and_is_reattached(fresh_workspace: Workspac
         while client.jobs.get(job.name).status != "Running":
             assert time.monotonic() < deadline
             time.sleep(0.05)
-    record = read_record(fresh_workspace)
-    assert record is not None
-    os.kill(record.pid, signal.SIGKILL)
-    while pid_alive(record.pid):
-        time.sleep(0.05)
+    kill_server(fresh_workspace)
 
     with MLClient(path=fresh_workspace.root) as client:  # starts a new server, which re-attaches
         out = io.StringIO()

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import signal
 import textwrap
 import time
 from pathlib import Path
@@ -18,10 +16,9 @@ from lakebox import JobFailedError, MLClient, ValidationError, command
 from lakebox.cli.main import main as lakebox
 from lakebox.entities import ComputeCluster, Job, Output
 from lakebox.jobs.spec_file import load_job_file
-from lakebox.server.process import pid_alive, read_record
 from lakebox.sweep import BanditPolicy, Choice, LogUniform, Uniform
 from lakebox.workspace.layout import WorkspaceLayout
-from tests.conftest import RunningWorkspace
+from tests.conftest import RunningWorkspace, kill_server
 
 # Accuracy is a known function of the hyperparameters, so the best trial is known in advance.
 TRAIN = """
@@ -300,11 +297,7 @@ def test_a_sweep_carries_on_after_a_server_crash(fresh_workspace: WorkspaceLayou
         while not any(t.status == "Running" for t in client.jobs.list(parent_job_name=name)):
             assert time.monotonic() < deadline
             time.sleep(0.1)
-    record = read_record(fresh_workspace)
-    assert record is not None
-    os.kill(record.pid, signal.SIGKILL)
-    while pid_alive(record.pid):
-        time.sleep(0.05)
+    kill_server(fresh_workspace)
 
     with MLClient(path=fresh_workspace.root) as client:  # a new server drives the sweep on
         done = _wait(client, name)

@@ -27,7 +27,9 @@ from lakebox.entities import (
     ManagedOnlineEndpoint,
     Model,
 )
-from tests.conftest import SKLEARN, RunningWorkspace
+from lakebox.entities.rollout import FINISHED
+from lakebox.workspace.layout import WorkspaceLayout
+from tests.conftest import SKLEARN, RunningWorkspace, kill_server, wait_for
 from tests.pipelines.test_engine import MSI, STATUS_VARIABLE, act, pipeline, poll_until, publish, run
 
 FEATURES = ["a", "b", "c", "d"]
@@ -271,3 +273,61 @@ def test_bad_policies_are_refused_before_anything_runs(
         assert response.status_code == 400 and "datastore URI" in response.text
         response = http.post("/api/v1/onlineEndpoints/rollout-empty/rollouts", json=outside)
         assert response.status_code == 400 and "the path names" in response.text
+
+
+@pytest.mark.slow
+def test_a_rollout_cut_short_by_a_server_crash_gives_production_all_traffic_back(
+    fresh_workspace: WorkspaceLayout, tmp_path: Path
+) -> None:
+    train, held_out = _frame(2000, seed=1), _frame(600, seed=2)
+    folder = fresh_workspace.default_datastore_dir / "rollout-tests" / "held-out"
+    folder.mkdir(parents=True)
+    held_out.to_parquet(folder / "part-0.parquet")
+    for label, estimator in (("production", DecisionTreeClassifier(max_depth=1)), ("better", LogisticRegression())):
+        mlflow.sklearn.save_model(
+            estimator.fit(train[FEATURES], train.target), tmp_path / label, pip_requirements=SKLEARN
+        )
+    with MLClient(path=fresh_workspace.root) as client:
+        production = client.models.create_or_update(
+            Model(path=str(tmp_path / "production"), name="crash-churn", type="mlflow_model")
+        )
+        better = client.models.create_or_update(
+            Model(path=str(tmp_path / "better"), name="crash-churn-candidate", type="mlflow_model")
+        )
+        client.online_endpoints.begin_create_or_update(ManagedOnlineEndpoint(name="crash-ep")).result()
+        blue = ManagedOnlineDeployment(name="blue", endpoint_name="crash-ep", model=production)
+        client.online_deployments.begin_create_or_update(blue).result(timeout=180)
+        client.online_endpoints.begin_create_or_update(
+            ManagedOnlineEndpoint(name="crash-ep", traffic={"blue": 100})
+        ).result()
+        policy = DeployIfBetter(
+            endpoint_name="crash-ep", candidate=better.id, test_data=HELD_OUT, traffic_steps=[50, 100], step_seconds=600
+        )
+        client.online_endpoints.begin_deploy_if_better(policy)
+        shifting = wait_for(
+            lambda: next(
+                (r for r in client.online_endpoints.list_rollouts("crash-ep") if r.status == "Shifting"), None
+            ),
+            120,
+            "the rollout to shift traffic",
+        )
+        assert client.online_endpoints.get("crash-ep").traffic == {"blue": 50, "green": 50}
+    kill_server(fresh_workspace)  # mid-step: half the traffic on a candidate nobody is watching any more
+
+    with MLClient(path=fresh_workspace.root) as client:
+        after = wait_for(  # the new server settles what the last one left running, just after it starts
+            lambda: (r := client.online_endpoints.get_rollout("crash-ep", shifting.name)).status in FINISHED and r,
+            60,
+            "the restarted server to end the rollout",
+        )
+        endpoint = client.online_endpoints.get("crash-ep")
+        answer = httpx.post(
+            str(endpoint.scoring_uri),
+            json={"input_data": {"columns": FEATURES, "data": [[0.5, 0.5, 0.1, 0.0]]}},
+            headers={"Authorization": f"Bearer {client.online_endpoints.get_keys('crash-ep').primary_key}"},
+            timeout=30,
+        )
+    assert after.status == "Failed"
+    assert after.reason == "the server stopped during the rollout; all traffic is back on blue"
+    assert endpoint.traffic == {"blue": 100}
+    assert answer.status_code == 200 and answer.headers["azureml-model-deployment"] == "blue"

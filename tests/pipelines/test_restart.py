@@ -4,27 +4,15 @@ variables, the activity in progress runs again), and a run it cannot resume fail
 from __future__ import annotations
 
 import json
-import os
-import signal
 import time
 from pathlib import Path
 
 import pytest
+from tests.conftest import kill_server
 from tests.pipelines.test_engine import act, pipeline
 
 from lakebox import MLClient
-from lakebox.server.process import pid_alive, read_record
 from lakebox.workspace.layout import WorkspaceLayout
-
-
-def _kill_server(layout: WorkspaceLayout) -> None:
-    record = read_record(layout)
-    assert record is not None
-    os.kill(record.pid, signal.SIGKILL)
-    deadline = time.monotonic() + 10
-    while pid_alive(record.pid):
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
 
 
 def _wait_in_progress(client: MLClient, run_id: str, activity: str) -> None:
@@ -65,7 +53,7 @@ def test_a_run_resumes_after_the_server_is_killed(fresh_workspace: WorkspaceLayo
         lost = client.pipelines.run("Secret", {"key": "hunter22"})
         _wait_in_progress(client, resumed.run_id, "Slow")
         _wait_in_progress(client, lost.run_id, "Slow")
-    _kill_server(fresh_workspace)
+    kill_server(fresh_workspace)
 
     with MLClient(path=fresh_workspace.root) as client:
         finished = client.pipelines.wait(resumed.run_id, timeout=30)
