@@ -18,6 +18,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.tree import DecisionTreeRegressor
 
 from lakebox import Input, MLClient
+from lakebox.batch import driver
 from lakebox.batch.forest import CompiledForest, compile_forest
 from lakebox.entities import Model
 from lakebox.entities.batch import BatchEndpoint, ModelBatchDeployment
@@ -133,3 +134,19 @@ def test_a_batch_job_scores_with_the_compiled_forest_and_the_next_job_loads_it_f
         assert list(scored.prediction) == list(model.predict(unseen[COLUMNS]))
     assert "predicting with RandomForestClassifier (scikit-learn), compiled: 40 trees, checked" in logs[0]
     assert "predicting with RandomForestClassifier (scikit-learn), compiled: from the cache" in logs[1]
+
+
+def test_an_unreadable_cached_model_is_compiled_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "numba"))  # the scorer points numba at its cache
+    train, label = _customers(2_000, seed=0)
+    model = RandomForestClassifier(5, max_depth=4, random_state=0).fit(train, label)
+    mlflow.sklearn.save_model(model, tmp_path / "model", pip_requirements=SKLEARN)
+    cache = tmp_path / "compiled-models"
+    assert "checked against scikit-learn" in driver.MlflowScorer(tmp_path / "model", cache).predictor
+    (cached,) = cache.glob("*.npz")
+    assert "from the cache" in driver.MlflowScorer(tmp_path / "model", cache).predictor
+    cached.write_bytes(b"half a file")
+    scorer = driver.MlflowScorer(tmp_path / "model", cache)
+    assert "checked against scikit-learn" in scorer.predictor
+    assert list(scorer.forest.predict(train[COLUMNS].to_numpy(np.float32))) == list(model.predict(train))
+    assert "from the cache" in driver.MlflowScorer(tmp_path / "model", cache).predictor  # written anew

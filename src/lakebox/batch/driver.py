@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 SLICE_ROWS = 250_000
+_FOREST_MODULE = "lakebox_batch_forest"
 SUMMARY_FILE = "summary.json"
 _TABLE_SUFFIXES = (".parquet", ".csv", ".tsv")
 
@@ -143,8 +144,8 @@ class MlflowScorer:
         forests = _forest_module(cache_dir)
         cached = _cache_file(cache_dir, pickled[0], forests)
         if cached is not None and cached.exists():
-            self.forest, self.predictor = forests.CompiledForest.load(cached), "from the cache"
-        else:
+            self.forest, self.predictor = _load_cached(forests, cached), "from the cache"
+        if self.forest is None:
             self.model = _unpickle(*pickled)
             self.forest, self.predictor = forests.compile_forest(self.model) if forests else (None, "no numba")
             if self.forest is not None and cached is not None:
@@ -199,6 +200,15 @@ def _float32_matrix(table: Any, columns: list[str]) -> Any:
     return matrix
 
 
+def _load_cached(forests: Any, cached: Path) -> Any:
+    """The compiled forest kept at ``cached``; None if it cannot be read (it is then compiled again)."""
+    try:
+        return forests.CompiledForest.load(cached)
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"lakebox batch: the cached compiled model {cached.name} is unreadable ({exc})", file=sys.stderr)
+        return None
+
+
 def _cache_file(cache_dir: Path | None, pickled: Path, forests: Any) -> Path | None:
     """Where the model's compiled forest is kept: by the digest of its pickle, so any copy of it hits."""
     if cache_dir is None or forests is None:
@@ -211,20 +221,23 @@ def _forest_module(cache_dir: Path | None) -> Any:
     """:mod:`lakebox.batch.forest`, loaded from beside this file (this runs as a script, not from the
     package); None where numba is not installed.
 
-    Its kernels are cached apart from the package's own (numba's cache names the module, and here it
-    has another name): in ``cache_dir``, or for this machine's drivers in the temporary folder.
+    Its kernels are cached apart from the package's own, since numba's cache names the module and here
+    it has another name: in ``cache_dir``, or for this machine's drivers in the temporary folder.
     """
-    numba_cache = (cache_dir or Path(tempfile.gettempdir()) / "lakebox-batch") / "numba"
-    os.environ["NUMBA_CACHE_DIR"] = str(numba_cache)
+    if (loaded := sys.modules.get(_FOREST_MODULE)) is not None:
+        return loaded
+    directory = str((cache_dir or Path(tempfile.gettempdir()) / "lakebox-batch") / "numba")
+    os.environ["NUMBA_CACHE_DIR"] = directory  # read as numba is imported, and again as it compiles
     try:
-        import numba  # noqa: F401
+        import numba
     except ImportError:
         return None
-    spec = importlib.util.spec_from_file_location("lakebox_batch_forest", Path(__file__).with_name("forest.py"))
+    numba.config.CACHE_DIR = directory  # type: ignore[attr-defined]  # if it was imported before
+    spec = importlib.util.spec_from_file_location(_FOREST_MODULE, Path(__file__).with_name("forest.py"))
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    spec.loader.exec_module(module)  # its kernels find numba's cache directory as they are decorated
     return module
 
 
