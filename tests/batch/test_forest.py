@@ -122,14 +122,18 @@ def test_a_batch_job_scores_with_the_compiled_forest_and_the_next_job_loads_it_f
     pq.write_table(pa.Table.from_pandas(unseen), tmp_path / "in.parquet", row_group_size=50_000)
 
     logs = []
-    for run in ("first", "second"):
+    for output in ("predictions.csv", "predictions.parquet"):  # the second job: the cache, and Parquet out
         job = client.batch_endpoints.invoke(
-            "forest-scorer", input=Input(type="uri_file", path=str(tmp_path / "in.parquet"))
+            "forest-scorer",
+            input=Input(type="uri_file", path=str(tmp_path / "in.parquet")),
+            params_override={"output_file_name": output},
         )
         client.jobs.stream(job.name, out=(log := io.StringIO()))
         logs.append(log.getvalue())
-        client.jobs.download(job.name, tmp_path / run, output_name="score")
-        scored = pd.read_csv(tmp_path / run / "named-outputs" / "score" / "predictions.csv").sort_values("CustomerID")
+        client.jobs.download(job.name, tmp_path / output, output_name="score")
+        written = tmp_path / output / "named-outputs" / "score" / output
+        scored = pd.read_csv(written) if output.endswith(".csv") else pd.read_parquet(written)
+        scored = scored.sort_values("CustomerID")
         assert len(scored) == len(unseen)
         assert list(scored.prediction) == list(model.predict(unseen[COLUMNS]))
     assert "predicting with RandomForestClassifier (scikit-learn), compiled: 40 trees, checked" in logs[0]

@@ -349,15 +349,31 @@ def _with_predictions(table: Any, predictions: Any) -> Any:
     return table.add_column(position, "prediction", column)
 
 
-def _write_part(table: Any, part: Path, output_format: str) -> None:
-    if output_format == "csv":
+def _write_part(table: Any, part: Path, part_format: str) -> None:
+    """A scoring process's part: CSV, or Arrow IPC (no encoding; the Parquet or Delta output is encoded
+    once, when the parts are joined)."""
+    if part_format == "csv":
         import pyarrow.csv as pacsv
 
         pacsv.write_csv(table, part)  # type: ignore[attr-defined]
     else:
-        import pyarrow.parquet as pq
+        import pyarrow as pa
 
-        pq.write_table(table, part)
+        with pa.ipc.new_file(str(part), table.schema) as writer:
+            writer.write_table(table)
+
+
+def _read_parts(parts: Path) -> Any:
+    """The table parts as one table: Arrow IPC from the scoring processes, or Parquet from Spark."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    files = sorted([*parts.glob("part-*.arrow"), *parts.glob("part-*.parquet")])
+    tables = [
+        pa.ipc.open_file(pa.memory_map(str(part))).read_all() if part.suffix == ".arrow" else pq.read_table(part)
+        for part in files
+    ]
+    return pa.concat_tables(tables, promote_options="default")
 
 
 # Running mini-batches in forked processes, with retries and timeouts.
@@ -510,11 +526,9 @@ def combine(parts: Path, options: Options) -> Path:
                         header_written = True
                     _append(handle, out, len(header))
     else:
-        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        files = sorted(parts.glob("part-*.parquet"))
-        pq.write_table(pa.concat_tables([pq.read_table(part) for part in files], promote_options="default"), target)
+        pq.write_table(_read_parts(parts), target)
     return target
 
 
@@ -600,12 +614,12 @@ def run(options: Options) -> int:
     )
     parts = options.output / ".lakebox-parts"
     parts.mkdir(parents=True, exist_ok=True)
-    part_format = "parquet" if options.output_format == "delta" else options.output_format
+    part_format = "csv" if options.output_format == "csv" else "arrow"
     run_all(batches, Options(**(asdict(options) | {"output_format": part_format})), parts, summary)
     if summary.status == "Completed" and summary.rows_scored == 0:
         summary.status, summary.reason = "Failed", "no input was scored"
     if summary.status == "Completed" and options.output_action == "append_row":
-        summary.output = str(_finish(parts, options, part_format))
+        summary.output = str(_finish(parts, options))
     shutil.rmtree(parts, ignore_errors=True)
     summary.seconds = round(time.perf_counter() - started, 3)
     (options.logs / SUMMARY_FILE).write_text(json.dumps(asdict(summary), indent=2))
@@ -616,16 +630,13 @@ def run(options: Options) -> int:
     return 0
 
 
-def _finish(parts: Path, options: Options, part_format: str) -> Path:
+def _finish(parts: Path, options: Options) -> Path:
     if options.output_format != "delta":
-        return combine(parts, Options(**(asdict(options) | {"output_format": part_format})))
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+        return combine(parts, options)
     from deltalake import write_deltalake
 
     table_path = options.output / Path(options.output_file_name).stem
-    tables = [pq.read_table(part) for part in sorted(parts.glob("part-*.parquet"))]
-    write_deltalake(str(table_path), pa.concat_tables(tables, promote_options="default"), mode="append")
+    write_deltalake(str(table_path), _read_parts(parts), mode="append")
     return table_path
 
 
