@@ -8,33 +8,22 @@ import io
 import json
 import textwrap
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 
 from lakebox import MLClient, NotFoundError, ValidationError, command
 from lakebox.cli.main import main as lakebox
 from lakebox.entities import CronTrigger, JobSchedule, RecurrenceTrigger
-from tests.conftest import RunningWorkspace
-
-T = TypeVar("T")
+from tests.conftest import RunningWorkspace, wait_for
 
 
 @pytest.fixture
 def ml_client(shared_workspace: RunningWorkspace) -> Iterator[MLClient]:
     with MLClient(path=shared_workspace.layout.root) as client:
         yield client
-
-
-def _eventually(probe: Callable[[], T | None], timeout: float = 60) -> T:
-    deadline = time.monotonic() + timeout
-    while (value := probe()) is None:
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
-    return value
 
 
 def test_a_recurrence_fires_a_real_job_that_records_its_schedule(ml_client: MLClient) -> None:
@@ -48,8 +37,8 @@ def test_a_recurrence_fires_a_real_job_that_records_its_schedule(ml_client: MLCl
     assert created.is_enabled and created.next_run_time is not None
     assert abs((created.next_run_time - (start + timedelta(seconds=60))).total_seconds()) < 1
 
-    fire = _eventually(  # recorded first as Running, then given the job it submitted
-        lambda: next((f for f in ml_client.schedules.list_fires("every-minute") if f.target), None), timeout=30
+    fire = wait_for(  # recorded first as Running, then given the job it submitted
+        lambda: next((f for f in ml_client.schedules.list_fires("every-minute") if f.target), None), 30, "a fire"
     )
     job = ml_client.jobs.stream(str(fire.target), out=io.StringIO())
     assert job.status == "Completed" and job.experiment_name == "scheduled"
@@ -166,7 +155,7 @@ def test_a_storage_event_trigger_starts_a_pipeline_per_arriving_file(
     (landing / "day1" / "notes.txt").write_text("not a csv")
     (landing / "day1" / "empty.csv").write_text("")
 
-    runs = _eventually(lambda: [r for r in ml_client.pipelines.list_runs("Ingest")] or None, timeout=30)
+    runs = wait_for(lambda: ml_client.pipelines.list_runs("Ingest"), 30, "a run of Ingest")
     done = ml_client.pipelines.wait(runs[0].run_id, timeout=30)
     assert done.status.value == "Succeeded"
     assert done.parameters == {"file": "sales.csv", "folder": "workspaceblobstore/landing/day1"}

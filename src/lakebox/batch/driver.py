@@ -233,11 +233,17 @@ def _forest_module(cache_dir: Path | None) -> Any:
     except ImportError:
         return None
     numba.config.CACHE_DIR = directory  # type: ignore[attr-defined]  # if it was imported before
-    spec = importlib.util.spec_from_file_location(_FOREST_MODULE, Path(__file__).with_name("forest.py"))
-    assert spec is not None and spec.loader is not None
+    return _load_module(_FOREST_MODULE, Path(__file__).with_name("forest.py"))  # its kernels find that directory
+
+
+def _load_module(name: str, path: Path) -> Any:
+    """The Python file at ``path``, run as module ``name`` (registered, so its dataclasses resolve)."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)  # its kernels find numba's cache directory as they are decorated
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
     return module
 
 
@@ -245,12 +251,7 @@ class ScriptScorer:
     """Azure ML's batch contract: ``init()`` once per process, ``run(mini_batch)`` per mini-batch."""
 
     def __init__(self, script: Path) -> None:
-        spec = importlib.util.spec_from_file_location("batch_score", script)
-        if spec is None or spec.loader is None:
-            raise ImportError(f"cannot load {script}")
-        self.module = importlib.util.module_from_spec(spec)
-        sys.modules["batch_score"] = self.module
-        spec.loader.exec_module(self.module)
+        self.module = _load_module("batch_score", script)
         for name in ("init", "run"):
             if not callable(getattr(self.module, name, None)):
                 raise AttributeError(f"{script.name} must define {name}()")
