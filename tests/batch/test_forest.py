@@ -4,6 +4,9 @@ sit on the thresholds and on missing values; saved and loaded without pickle; an
 from __future__ import annotations
 
 import io
+import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -154,3 +157,31 @@ def test_an_unreadable_cached_model_is_compiled_again(tmp_path: Path, monkeypatc
     assert "checked against scikit-learn" in scorer.predictor
     assert list(scorer.forest.predict(train[COLUMNS].to_numpy(np.float32))) == list(model.predict(train))
     assert "from the cache" in driver.MlflowScorer(tmp_path / "model", cache).predictor  # written anew
+
+
+def test_a_driver_loads_a_cached_forest_without_scikit_learn_or_scipy(tmp_path: Path) -> None:
+    train, label = _customers(2_000, seed=0)
+    model = RandomForestClassifier(5, max_depth=6, random_state=0).fit(train, label)
+    mlflow.sklearn.save_model(model, tmp_path / "model", pip_requirements=SKLEARN)
+    cache = tmp_path / "compiled-models"
+    driver.MlflowScorer(tmp_path / "model", cache)
+    rows = train[COLUMNS].to_numpy(np.float32)
+    np.save(tmp_path / "rows.npy", rows)
+    script = f"""
+import json, sys
+from pathlib import Path
+import numpy as np
+sys.path.insert(0, {str(Path(driver.__file__).parent)!r})  # as the job runs it: a script beside forest.py
+import driver
+scorer = driver.MlflowScorer(Path({str(tmp_path / "model")!r}), Path({str(cache)!r}))
+loaded = [name for name in ("sklearn", "scipy.linalg") if name in sys.modules]
+predictions = scorer.forest.predict(np.load({str(tmp_path / "rows.npy")!r})).tolist()
+import scipy.linalg  # hidden only while the kernels loaded
+print(json.dumps({{"predictor": scorer.predictor, "loaded": loaded, "predictions": predictions}}))
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["predictor"].endswith("compiled: from the cache")
+    assert answer["loaded"] == []
+    assert answer["predictions"] == model.predict(train).tolist()
