@@ -14,7 +14,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from lakebox.cli.main import main as lakebox
-from lakebox.server.process import pid_alive, read_record, server_status, start_server, stop_server
+from lakebox.server.process import pid_alive, read_record, server_status, start_server, stop_server, wait_for_exit
 from lakebox.workspace.layout import WorkspaceLayout
 from tests.conftest import RunningWorkspace
 
@@ -178,3 +178,22 @@ def test_api_sends_no_cors_headers(shared_workspace: RunningWorkspace) -> None:
         headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "PATCH"},
     )
     assert "access-control-allow-origin" not in preflight.headers
+
+
+def test_wait_for_exit_returns_as_the_process_ends_not_at_its_timeout() -> None:
+    ending = subprocess.Popen(["sleep", "0.3"])
+    lasting = subprocess.Popen(["sleep", "30"])
+    try:
+        started = time.monotonic()
+        wait_for_exit(ending.pid, 10)
+        assert 0.25 < time.monotonic() - started < 2
+        started = time.monotonic()
+        wait_for_exit(lasting.pid, 0.3)
+        assert 0.25 < time.monotonic() - started < 2 and lasting.poll() is None
+        ending.wait()
+        started = time.monotonic()
+        wait_for_exit(ending.pid, 10)  # reaped: gone
+        assert time.monotonic() - started < 1
+    finally:
+        lasting.kill()
+        lasting.wait()

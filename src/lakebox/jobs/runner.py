@@ -35,13 +35,12 @@ from lakebox.lake.uris import LakeResolver
 from lakebox.security import actions
 from lakebox.security.authorizer import Authorizer
 from lakebox.security.bootstrap import SYSTEM_IDENTITY_NAME
-from lakebox.server.process import pid_alive
+from lakebox.server.process import pid_alive, wait_for_exit
 from lakebox.store.stores import Stores
 from lakebox.workspace.layout import WorkspaceLayout
 
 _logger = logging.getLogger(__name__)
 LOCAL_COMPUTE = "local"
-_POLL_SECONDS = 0.1
 _CANCEL_GRACE_SECONDS = 10
 _MEMORY_POLL_SECONDS = 0.5
 FAILURE_FILE = "failure.txt"  # a command may say here why it failed, in place of its exit code
@@ -323,7 +322,7 @@ class JobRunner:
                     )
                     (self._layout.jobs_dir / name / FAILURE_FILE).write_text(reason)
                     _kill_group(pid)
-            time.sleep(_POLL_SECONDS)
+            wait_for_exit(pid, max(0.0, next_check - time.monotonic()))
         self._finish(name)
 
     def _finish(self, name: str) -> None:
@@ -472,8 +471,8 @@ def _kill_group(pid: int) -> None:
         except ProcessLookupError:
             return
         deadline = time.monotonic() + _CANCEL_GRACE_SECONDS
-        while pid_alive(pid) and time.monotonic() < deadline:
-            time.sleep(_POLL_SECONDS)
+        while pid_alive(pid) and (left := deadline - time.monotonic()) > 0:
+            wait_for_exit(pid, left)
         if not pid_alive(pid):
             return
 

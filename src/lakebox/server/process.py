@@ -12,6 +12,7 @@ import contextlib
 import fcntl
 import logging
 import os
+import select
 import signal
 import socket
 import ssl
@@ -179,8 +180,8 @@ def stop_server(layout: WorkspaceLayout, timeout: float = 15.0) -> ServerRecord 
     pid = status.record.pid
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while pid_alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    while pid_alive(pid) and (left := deadline - time.monotonic()) > 0:
+        wait_for_exit(pid, left)
     if pid_alive(pid):
         os.kill(pid, signal.SIGKILL)
     layout.server_record_file.unlink(missing_ok=True)
@@ -317,6 +318,22 @@ def pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return not _is_zombie(pid)
+
+
+def wait_for_exit(pid: int, timeout: float) -> None:
+    """Return once ``pid`` has ended, or after ``timeout`` seconds. Linux tells at once through a pidfd (any
+    process, not only a child); elsewhere this sleeps out the timeout."""
+    try:
+        pidfd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
+    except (AttributeError, OSError):
+        time.sleep(timeout)
+        return
+    try:
+        select.select([pidfd], [], [], timeout)
+    finally:
+        os.close(pidfd)
 
 
 def _is_zombie(pid: int) -> bool:
