@@ -6,9 +6,9 @@ JSON requests from ``wrk`` (installed with apt when missing) on this machine:
 
 - single-row requests at concurrency 1 and 32, and 100-row requests at concurrency 32;
 - ``mlflow models serve`` with 1 and with 2 workers (2 cores here), its best row kept as the anchor;
-- lakebox: the no-code MLflow deployment (micro-batched), compiled to ONNX Runtime (the default,
-  verified on the model's input example) and native scikit-learn; and the same model behind a
-  custom ``score.py`` (one request per ``run()`` call, as on Azure ML).
+- lakebox: the no-code MLflow deployment (micro-batched), compiled (the default: the forest as batch
+  scoring compiles it, exactly scikit-learn's answers) and native scikit-learn; and the same model
+  behind a custom ``score.py`` (one request per ``run()`` call, as on Azure ML).
 
 Targets (issue 6): at concurrency 32, at least 30x the anchor's throughput with p99 under 100 ms;
 at concurrency 1, p50 under 2 ms compiled, and no worse than the model's own in-process single-row
@@ -155,7 +155,7 @@ def lakebox_serve(
 ) -> dict[str, dict[str, Result]]:
     client.online_endpoints.begin_create_or_update(ManagedOnlineEndpoint(name="bench")).result()
     deployments = {
-        f"no-code MLflow, compiled (ONNX Runtime), {instances} instance(s)": ManagedOnlineDeployment(
+        f"no-code MLflow, compiled forest, {instances} instance(s)": ManagedOnlineDeployment(
             name="compiled", endpoint_name="bench", model=model, instance_count=instances
         ),
         f"no-code MLflow, native scikit-learn, {instances} instance(s)": ManagedOnlineDeployment(

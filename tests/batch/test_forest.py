@@ -80,6 +80,21 @@ def test_a_compiled_forest_predicts_exactly_what_scikit_learn_predicts(kind: str
         assert np.array_equal(got, expected)  # equal, not close
 
 
+@pytest.mark.parametrize("value", [np.inf, -np.inf, 1e39])  # 1e39: past float32's range, which scikit-learn uses
+def test_a_compiled_forest_refuses_infinity_as_scikit_learn_does(value: float) -> None:
+    train, label = _customers(2_000, seed=0)
+    model = RandomForestClassifier(5, max_depth=4, random_state=0).fit(train, label)
+    forest, reason = compile_forest(model)
+    assert forest is not None, reason
+    frame = train.head(3).copy()
+    frame.loc[frame.index[1], "Income"] = value
+    message = "Input X contains infinity or a value too large for dtype"
+    with pytest.raises(ValueError, match=message):
+        model.predict(frame)
+    with pytest.raises(ValueError, match=message):
+        forest.predict(frame[COLUMNS].to_numpy(np.float64))
+
+
 def test_a_compiled_forest_is_saved_without_pickle_and_loads_to_the_same_answers(tmp_path: Path) -> None:
     train, label = _customers(3_000, seed=0)
     model = RandomForestClassifier(10, max_depth=6, random_state=0).fit(train, label)

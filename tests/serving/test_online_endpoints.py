@@ -363,16 +363,67 @@ def test_compiled_path_is_used_only_where_it_verifies(client: MLClient, tmp_path
     )
     model = client.models.create_or_update(Model(path=str(folder), name="tree", type="mlflow_model"))
     client.online_endpoints.begin_create_or_update(ManagedOnlineEndpoint(name="tree-ep")).result()
-    compiled = _deploy(client, "tree-ep", "onnx", model)
+    compiled = _deploy(client, "tree-ep", "compiled", model)
     native = _deploy(client, "tree-ep", "native", model, compile_model=False)
-    assert compiled.predictor is not None and compiled.predictor.startswith("onnxruntime")
+    assert compiled.predictor is not None and compiled.predictor.startswith("compiled forest"), compiled.predictor
     assert native.predictor is not None and "switched off" in native.predictor
     uri, key = _scoring(client, "tree-ep")
     rows = frame.sample(40, random_state=1)
     body = {"input_data": {"columns": ["a", "b"], "data": rows.values.tolist()}}
-    for name in ("onnx", "native"):
+    for name in ("compiled", "native"):
         answer = httpx.post(uri, json=body, headers={"Authorization": f"Bearer {key}", DEPLOYMENT: name})
         assert answer.json() == tree.predict(rows).tolist()
+
+
+def test_a_served_forest_answers_exactly_as_scikit_learn_on_its_own_split_points_and_missing_values(
+    client: MLClient, tmp_path: Path
+) -> None:
+    from sklearn.ensemble import RandomForestClassifier
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"income": rng.normal(60_000, 20_000, 3_000), "age": rng.integers(18, 80, 3_000) * 1.0})
+    labels = ((frame.income > 55_000) ^ (frame.age < 30)).astype(int)
+    frame.loc[frame.sample(frac=0.1, random_state=0).index, "income"] = np.nan
+    forest = RandomForestClassifier(20, max_depth=8, random_state=0).fit(frame, labels)
+    mlflow.sklearn.save_model(
+        # the columns required (a signature inferred with NaN makes them optional, which is served natively)
+        forest,
+        tmp_path / "forest",
+        signature=infer_signature(frame.fillna(0), labels),
+        pip_requirements=SKLEARN,
+    )
+    model = client.models.create_or_update(Model(path=str(tmp_path / "forest"), name="forest", type="mlflow_model"))
+    client.online_endpoints.begin_create_or_update(ManagedOnlineEndpoint(name="forest-ep")).result()
+    deployed = _deploy(
+        client, "forest-ep", "blue", model
+    )  # no input example: nothing else would verify a compiled form
+    assert deployed.predictor is not None and deployed.predictor.startswith("compiled forest"), deployed.predictor
+    client.online_endpoints.begin_create_or_update(ManagedOnlineEndpoint(name="forest-ep", traffic={"blue": 100}))
+
+    splits = {
+        column: np.unique(np.concatenate([e.tree_.threshold[e.tree_.feature == i] for e in forest.estimators_]))
+        for i, column in enumerate(frame.columns)
+    }
+    rounded = {column: values.astype(np.float32) for column, values in splits.items()}
+    on_splits = {  # each split point as float32 rounds it, and the float32 values either side
+        column: np.concatenate([v, np.nextafter(v, np.float32(-np.inf)), np.nextafter(v, np.float32(np.inf))])
+        for column, v in rounded.items()
+    }
+    on_splits = {column: values[np.isfinite(values)] for column, values in on_splits.items()}  # inf: NaN's own split
+    rows = pd.DataFrame({column: rng.choice(values, 400) for column, values in on_splits.items()}).astype(float)
+    rows.loc[::9, "income"] = np.nan
+    uri, key = _scoring(client, "forest-ep")
+    body = json.dumps(
+        {"input_data": {"columns": list(rows.columns), "data": rows.values.tolist()}}
+    )  # NaN as JSON's NaN
+    answer = httpx.post(
+        uri, content=body, headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == forest.predict(rows).tolist()
+    too_large = {"input_data": {"columns": ["income", "age"], "data": [[1e39, 30.0]]}}  # past float32, as sklearn says
+    refused = httpx.post(uri, json=too_large, headers={"Authorization": f"Bearer {key}"})
+    assert refused.status_code == 400 and "too large for dtype('float32')" in refused.text
 
 
 def test_a_hung_worker_fails_its_liveness_probe_and_is_replaced(

@@ -144,7 +144,7 @@ class MlflowScorer:
         if pickled is None:
             self._load_pyfunc(model_dir)
             return
-        forests = _forest_module(cache_dir)
+        forests = forest_module(cache_dir)
         cached = _cache_file(cache_dir, pickled[0], forests)
         if cached is not None and cached.exists():
             self.forest, self.predictor = _load_cached(forests, cached), "from the cache"
@@ -198,7 +198,8 @@ def _float32_matrix(table: Any, columns: list[str]) -> Any:
     for position, name in enumerate(columns):
         values = table.column(name).to_numpy()
         try:
-            matrix[:, position] = np.asarray(values, dtype=np.float64)
+            with np.errstate(over="ignore"):  # past float32's range: inf, which the forest refuses as scikit-learn does
+                matrix[:, position] = np.asarray(values, dtype=np.float64)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"column {name!r} must be numbers for the model: {exc}") from None
     return matrix
@@ -221,9 +222,9 @@ def _cache_file(cache_dir: Path | None, pickled: Path, forests: Any) -> Path | N
     return cache_dir / f"{digest}.v{forests.FORMAT_VERSION}.npz"
 
 
-def _forest_module(cache_dir: Path | None) -> Any:
+def forest_module(cache_dir: Path | None) -> Any:
     """:mod:`lakebox.batch.forest`, loaded from beside this file (this runs as a script, not from the
-    package); None where numba is not installed.
+    package; the serving worker loads it through here too); None where numba is not installed.
 
     Its kernels are cached apart from the package's own, since numba's cache names the module and here
     it has another name: in ``cache_dir``, or for this machine's drivers in the temporary folder.

@@ -59,9 +59,13 @@ class CompiledForest:
 
     def predict(self, matrix: np.ndarray) -> np.ndarray:
         """scikit-learn's ``predict`` of a (rows, features) matrix of float32."""
-        matrix = np.ascontiguousarray(matrix, dtype=np.float32)
-        if not self.allows_nan and np.isnan(matrix).any():
-            raise ValueError(f"Input X contains NaN; {self.kind} does not accept missing values")
+        with np.errstate(over="ignore"):  # a value past float32's range becomes inf, refused below
+            matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+        if not np.isfinite(matrix).all():  # refused as scikit-learn refuses them
+            if np.isinf(matrix).any():
+                raise ValueError("Input X contains infinity or a value too large for dtype('float32')")
+            if not self.allows_nan:
+                raise ValueError(f"Input X contains NaN; {self.kind} does not accept missing values")
         totals = np.zeros((matrix.shape[0], self.value.shape[1]), dtype=np.float64)
         _accumulate(
             matrix, self.roots, self.depths, self.feature, self.threshold, self.left, self.missing_right,

@@ -346,6 +346,7 @@ class EndpointController:
             request_settings=deployment.request_settings,
             batching=deployment.batching,
             compile_model=deployment.compile_model,
+            cache_dir=str(self._layout.compiled_models_dir),
             readiness_timeout_s=_readiness_timeout(deployment),
             liveness=deployment.liveness_probe,
             log_dir=str(folder / "logs"),

@@ -146,6 +146,8 @@ class Worker:
             arguments += ["--scoring-script", spec.scoring_script]
         if not spec.compile_model:
             arguments.append("--no-compile")
+        if spec.cache_dir:
+            arguments += ["--cache-dir", spec.cache_dir]
         with open(self.log_path, "ab") as log:
             self.process = await asyncio.create_subprocess_exec(
                 spec.python, str(WORKER_SCRIPT), *arguments,

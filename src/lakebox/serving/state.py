@@ -39,6 +39,7 @@ class WorkerSpec(BaseModel):
     request_settings: OnlineRequestSettings = Field(default_factory=OnlineRequestSettings)
     batching: BatchingSettings = Field(default_factory=BatchingSettings)
     compile_model: bool = True
+    cache_dir: str | None = None  # where workers keep compiled kernels (the workspace's compiled-models/)
     liveness: ProbeSettings = Field(default_factory=ProbeSettings)
     readiness_timeout_s: float = 300.0
     log_dir: str

@@ -52,6 +52,17 @@ def encode_frame(header: dict[str, Any], parts: list[bytes]) -> bytes:
 # Scoring.
 
 
+def _load_module(name: str, path: Path) -> Any:
+    """The Python file at ``path``, run as module ``name``."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 class InputError(Exception):
     """A request the model cannot take; ``status`` is 400 (malformed, missing column) or 422 (wrong type)."""
 
@@ -69,12 +80,7 @@ class ScriptScorer:
     is sent JSON-encoded (a ``str`` included, as Azure ML does), ``bytes`` as they are."""
 
     def __init__(self, script: Path) -> None:
-        spec = importlib.util.spec_from_file_location("score", script)
-        if spec is None or spec.loader is None:
-            raise ImportError(f"cannot load {script}")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["score"] = module
-        spec.loader.exec_module(module)
+        module = _load_module("score", script)
         for name in ("init", "run"):
             if not callable(getattr(module, name, None)):
                 raise AttributeError(f"{script.name} must define {name}()")
@@ -115,10 +121,10 @@ class MlflowScorer:
 
     A scikit-learn, LightGBM or XGBoost model (of scikit-learn's API) whose signature names its columns
     is called directly (the signature checks are done here), which saves MLflow's per-call schema
-    enforcement, and is compiled to ONNX when that verifies (see ``_compile``); anything else goes
-    through ``pyfunc.predict``."""
+    enforcement, and is compiled when that verifies (see ``_compile``); anything else goes through
+    ``pyfunc.predict``."""
 
-    def __init__(self, model_dir: Path, compile_model: bool = True) -> None:
+    def __init__(self, model_dir: Path, compile_model: bool = True, cache_dir: Path | None = None) -> None:
         import mlflow.pyfunc
         import numpy
         import pandas
@@ -137,6 +143,7 @@ class MlflowScorer:
         raw = self._model.get_raw_model() if direct and self._names else None
         self._estimator: Any = raw if hasattr(raw, "get_params") else None  # scikit-learn's API, not a Booster
         self._compiled: Any = None
+        self._cache_dir = cache_dir
         self.predictor = "mlflow pyfunc"
         if self._estimator is not None:
             warnings.filterwarnings("ignore", message="X does not have valid feature names")
@@ -147,14 +154,18 @@ class MlflowScorer:
                 self.predictor += ": compilation switched off for this deployment"
 
     def _compile(self) -> tuple[Any, str]:
-        """An ONNX Runtime session for the model, used only if it gives the native model's answers on the
-        model's input example: labels exactly, numbers within rtol 1e-4 (ONNX computes in float32)."""
+        """A compiled form of the model: a scikit-learn tree ensemble as the batch driver compiles it (exactly
+        scikit-learn's answers, checked on rows built from its thresholds); else an ONNX Runtime session,
+        used only if it gives the native model's answers on the model's input example: labels exactly,
+        numbers within rtol 1e-4 (ONNX computes in float32)."""
         import numpy as np
 
         model = self._estimator
         native = f"{_library(model)} (native): "
         if not self._numeric:
             return None, native + "only signatures of required numeric columns are compiled"
+        if (forest := self._compile_forest()) is not None:
+            return forest
         sample = self._model.input_example
         if sample is None or not hasattr(sample, "columns") or len(sample) == 0:
             return None, native + "the model has no input example to verify a compiled form against"
@@ -177,13 +188,32 @@ class MlflowScorer:
         input_name = session.get_inputs()[0].name
 
         def predict(matrix: Any) -> Any:
-            return session.run(None, {input_name: matrix})[0].reshape(-1)
+            return session.run(None, {input_name: matrix.astype(np.float32)})[0].reshape(-1)
 
         expected, got = np.asarray(model.predict(sample[self._names])), predict(features)
         same = expected.tolist() == got.tolist() if classifier else np.allclose(expected, got, rtol=1e-4, atol=1e-6)
         if not same:
             return None, native + f"the compiled model's answers differ on the {len(sample)}-row input example"
         return predict, f"onnxruntime (verified on the {len(sample)}-row input example)"
+
+    def _compile_forest(self) -> tuple[Any, str] | None:
+        """The batch driver's compiled forest, if the model is a tree ensemble it compiles and numba is here;
+        its kernels are kept in ``cache_dir``, so a restarted worker loads them."""
+        batch = Path(__file__).resolve().parent.parent / "batch"
+        forests = _load_module("lakebox_batch_driver", batch / "driver.py").forest_module(self._cache_dir)
+        if forests is None:
+            return None
+        forest, reason = forests.compile_forest(self._estimator)
+        if forest is None or sorted(forest.features) != sorted(self._names):
+            return None
+        order = [self._names.index(name) for name in forest.features]  # the signature's order to the model's
+        reorder = order != sorted(order)
+        forest.warm()
+
+        def predict(matrix: Any) -> Any:
+            return forest.predict(matrix[:, order] if reorder else matrix)
+
+        return predict, f"compiled forest ({reason}; exactly scikit-learn's answers)"
 
     def score(self, bodies: list[bytes]) -> list[tuple[int, bytes]]:
         results: list[tuple[int, bytes] | None] = [None] * len(bodies)
@@ -227,8 +257,8 @@ class MlflowScorer:
         return frame.astype({name: kind for name, kind in self._casts.items() if name in frame.columns})
 
     def _call(self, rows: list[list[Any]], columns: list[str] | None) -> Any:
-        if self._compiled is not None:  # all-numeric: straight to a float32 matrix, no DataFrame
-            return self._compiled(self._matrix(rows, columns, self._np.float32))
+        if self._compiled is not None:  # all-numeric: straight to a matrix, no DataFrame
+            return self._compiled(self._matrix(rows, columns, self._np.float64))
         if self._estimator is not None and self._numeric:  # one float64 block, cast only where the signature says
             frame = self._pd.DataFrame(self._matrix(rows, columns, self._np.float64), columns=self._names, copy=False)
             casts = {name: kind for name, kind in self._casts.items() if kind != "float64"}
@@ -399,13 +429,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scoring-script")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--no-compile", action="store_true", help="serve the native model, never a compiled form")
+    parser.add_argument("--cache-dir", type=Path, help="where compiled kernels are kept between worker starts")
     args = parser.parse_args(argv)
     sys.path.insert(0, os.getcwd())
     try:
         if args.mode == "script":
             scorer: ScriptScorer | MlflowScorer = ScriptScorer(Path(args.scoring_script))
         else:
-            scorer = MlflowScorer(Path(args.model_dir), compile_model=not args.no_compile)
+            scorer = MlflowScorer(Path(args.model_dir), compile_model=not args.no_compile, cache_dir=args.cache_dir)
     except BaseException:
         traceback.print_exc()
         print("lakebox worker: the model failed to load (see the traceback above)", file=sys.stderr, flush=True)
