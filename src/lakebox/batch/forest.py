@@ -23,7 +23,7 @@ so loading it needs neither scikit-learn nor the model's pickle.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,10 @@ class CompiledForest:
     left: np.ndarray
     missing_right: np.ndarray
     value: np.ndarray  # per node: class weights (classifiers) or the predicted value
+    offset: np.ndarray = field(init=False, repr=False)  # per node: where its feature starts in a block
+
+    def __post_init__(self) -> None:
+        self.offset = (self.feature * _BLOCK).astype(np.uint32)  # once, not per call: 40 us of a one-row predict
 
     def predict(self, matrix: np.ndarray) -> np.ndarray:
         """scikit-learn's ``predict`` of a (rows, features) matrix of float32."""
@@ -68,7 +72,7 @@ class CompiledForest:
                 raise ValueError(f"Input X contains NaN; {self.kind} does not accept missing values")
         totals = np.zeros((matrix.shape[0], self.value.shape[1]), dtype=np.float64)
         _accumulate(
-            matrix, self.roots, self.depths, self.feature, self.threshold, self.left, self.missing_right,
+            matrix, self.roots, self.depths, self.offset, self.threshold, self.left, self.missing_right,
             self.value, totals,
         )  # fmt: skip
         totals /= len(self.roots)
@@ -217,16 +221,15 @@ def _check_rows(forest: CompiledForest, rows: int = 20_000, seed: int = 0) -> np
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy")
-def _accumulate(x, roots, depths, feature, threshold, left, missing_right, value, totals):  # type: ignore[no-untyped-def]
+def _accumulate(x, roots, depths, offset, threshold, left, missing_right, value, totals):  # type: ignore[no-untyped-def]
     """Add each row's leaf values over all trees into ``totals``, block by block, tree by tree.
 
     A block is copied column by column (feature ``f`` of row ``r`` at ``f * _BLOCK + r``), so a node's
-    feature is found at ``offset[node] + r`` with no multiplication on the way down. Node numbers and
-    offsets are unsigned: an index that cannot be negative needs no wraparound check, which makes the
-    walk 1.8x as fast.
+    feature is found at ``offset[node] + r`` (``offset`` is ``feature * _BLOCK``) with no multiplication
+    on the way down. Node numbers and offsets are unsigned: an index that cannot be negative needs no
+    wraparound check, which makes the walk 1.8x as fast.
     """
     rows, width = x.shape
-    offset = (feature * _BLOCK).astype(np.uint32)
     block = np.empty(width * _BLOCK, np.float32)
     nodes = np.empty(_BLOCK, np.uint32)
     for start in range(0, rows, _BLOCK):
