@@ -16,6 +16,7 @@ import asyncio
 import importlib.util
 import json
 import os
+import runpy
 import struct
 import sys
 import traceback
@@ -52,17 +53,6 @@ def encode_frame(header: dict[str, Any], parts: list[bytes]) -> bytes:
 # Scoring.
 
 
-def _load_module(name: str, path: Path) -> Any:
-    """The Python file at ``path``, run as module ``name``."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 class InputError(Exception):
     """A request the model cannot take; ``status`` is 400 (malformed, missing column) or 422 (wrong type)."""
 
@@ -80,7 +70,12 @@ class ScriptScorer:
     is sent JSON-encoded (a ``str`` included, as Azure ML does), ``bytes`` as they are."""
 
     def __init__(self, script: Path) -> None:
-        module = _load_module("score", script)
+        spec = importlib.util.spec_from_file_location("score", script)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot load {script}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["score"] = module
+        spec.loader.exec_module(module)
         for name in ("init", "run"):
             if not callable(getattr(module, name, None)):
                 raise AttributeError(f"{script.name} must define {name}()")
@@ -199,8 +194,8 @@ class MlflowScorer:
     def _compile_forest(self) -> tuple[Any, str] | None:
         """The batch driver's compiled forest, if the model is a tree ensemble it compiles and numba is here;
         its kernels are kept in ``cache_dir``, so a restarted worker loads them."""
-        batch = Path(__file__).resolve().parent.parent / "batch"
-        forests = _load_module("lakebox_batch_driver", batch / "driver.py").forest_module(self._cache_dir)
+        driver = runpy.run_path(str(Path(__file__).resolve().parent.parent / "batch" / "driver.py"))
+        forests = driver["forest_module"](self._cache_dir)
         if forests is None:
             return None
         forest, reason = forests.compile_forest(self._estimator)
