@@ -200,3 +200,27 @@ print(json.dumps({{"predictor": scorer.predictor, "loaded": loaded, "predictions
     assert answer["predictor"].endswith("compiled: from the cache")
     assert answer["loaded"] == []
     assert answer["predictions"] == model.predict(train).tolist()
+
+
+def test_without_numba_the_driver_scores_with_scikit_learn_and_says_so(tmp_path: Path) -> None:
+    train, label = _customers(2_000, seed=0)
+    model = RandomForestClassifier(5, max_depth=6, random_state=0).fit(train, label)
+    mlflow.sklearn.save_model(model, tmp_path / "model", pip_requirements=SKLEARN)
+    pq.write_table(pa.Table.from_pandas(train), tmp_path / "in.parquet")
+    arguments = [
+        "driver.py", "--input", str(tmp_path / "in.parquet"), "--output", str(tmp_path / "out"),
+        "--logs", str(tmp_path / "logs"), "--model-dir", str(tmp_path / "model"),
+        "--cache-dir", str(tmp_path / "compiled-models"),
+    ]  # fmt: skip
+    script = f"""
+import runpy, sys
+sys.modules["numba"] = None  # an environment without numba: importing it raises ImportError
+sys.argv = {arguments!r}
+runpy.run_path({driver.__file__!r}, run_name="__main__")
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "RandomForestClassifier (scikit-learn, direct; not compiled: no numba)" in result.stderr
+    scored = pd.read_csv(tmp_path / "out" / "predictions.csv")
+    assert list(scored.prediction) == list(model.predict(train))
+    assert not (tmp_path / "compiled-models").exists()
