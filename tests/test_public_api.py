@@ -46,12 +46,14 @@ def test_error_classes_share_one_root_and_round_trip() -> None:
     assert type(error_from_response(418, None)) is lakebox.BadRequestError
 
 
-def test_the_client_and_the_cli_start_without_loading_mlflow() -> None:
-    """Only the server, jobs and workers need MLflow; importing it costs a client or a command about 1 s."""
+def test_the_client_and_the_cli_start_without_loading_mlflow_or_the_data_libraries() -> None:
+    """Only the server, jobs and workers need MLflow (1 s to import) and SQLAlchemy; pandas, pyarrow and
+    DuckDB (0.4 s) wait for a call that moves data. ``lakebox --help`` takes about 0.5 s."""
+    heavy = ("mlflow", "sklearn", "pandas", "pyarrow", "duckdb", "sqlalchemy")
     check = (
         "import sys, lakebox, lakebox.cli.main, lakebox.workspace; "
         "from lakebox import MLClient; "
-        "print(sorted(m for m in ('mlflow', 'sklearn') if m in sys.modules))"
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules))"
     )
     loaded = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"

@@ -10,7 +10,7 @@ import typer
 from lakebox.cli.common import WorkspaceRef, with_workspace
 from lakebox.cli.output import OutputFormat, OutputOption, err_console, render
 from lakebox.cli.vault import read_value
-from lakebox.lake.warehouse import LoadMode
+from lakebox.entities.warehouse import LoadMode
 
 app = typer.Typer(help="SQL on the workspace's warehouse (DuckDB), and loading files into its tables.")
 login_app = typer.Typer(help="SQL logins: a name and password for the warehouse.", no_args_is_help=True)

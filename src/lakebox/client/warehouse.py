@@ -8,24 +8,25 @@ from __future__ import annotations
 
 import ssl
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-import pyarrow as pa
 
 from lakebox.client._http import ApiClient
 from lakebox.entities.warehouse import (
     ARROW_STREAM,
     CopyRequest,
+    LoadMode,
     LoadResult,
     SqlLoginCreate,
     WarehouseSettings,
     WarehouseTable,
 )
-from lakebox.lake.arrow import as_arrow_table, from_ipc, to_ipc
-from lakebox.lake.files import read_files, source_files
 from lakebox.lake.uris import is_lake_uri
-from lakebox.lake.warehouse import LoadMode
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+# pyarrow and pandas (0.4 s to import) are loaded by the methods that move data, not by every client.
 
 
 class WarehouseOperations:
@@ -41,10 +42,14 @@ class WarehouseOperations:
 
     def query(self, sql: str) -> pa.Table:
         """Run one SQL statement; its result as Arrow (``.to_pandas()`` for a DataFrame)."""
+        from lakebox.lake.arrow import from_ipc
+
         return from_ipc(self._api.request("POST", "/api/v1/warehouse/query", json={"query": sql}))
 
     def read_table(self, table: str) -> pa.Table:
         """Every row of ``schema.table``."""
+        from lakebox.lake.arrow import from_ipc
+
         return from_ipc(self._api.request("GET", f"/api/v1/warehouse/tables/{quote(table)}"))
 
     def tables(self) -> list[WarehouseTable]:
@@ -55,6 +60,8 @@ class WarehouseOperations:
         table (sent to the server), or a lake URI (read by the server itself, see :meth:`copy_into`)."""
         if isinstance(data, str) and is_lake_uri(data):
             return self.copy_into(table, data, mode=mode)
+        from lakebox.lake.arrow import to_ipc
+
         response = self._api.request(
             "PUT",
             f"/api/v1/warehouse/tables/{quote(table)}",
@@ -101,6 +108,9 @@ class WarehouseOperations:
 
 
 def _as_arrow(data: Any) -> pa.Table:
+    from lakebox.lake.arrow import as_arrow_table
+    from lakebox.lake.files import read_files, source_files
+
     if isinstance(data, str | Path):
         return read_files(*source_files(Path(data)))
     return as_arrow_table(data)

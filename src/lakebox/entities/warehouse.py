@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+LoadMode = Literal["append", "overwrite", "create"]  # what a load does to an existing table
+
 ARROW_STREAM = "application/vnd.apache.arrow.stream"
 
 
@@ -32,7 +34,7 @@ class CopyRequest(BaseModel):
 
     source: str = Field(description="azureml://datastores/... or abfss://...: a file, a folder or a Delta table.")
     format: Literal["parquet", "csv", "delta"] | None = Field(default=None, description="Default: from the source.")
-    mode: Literal["append", "overwrite", "create"] = "append"
+    mode: LoadMode = "append"
 
 
 class PasswordChange(BaseModel):

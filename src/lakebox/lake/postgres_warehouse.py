@@ -17,9 +17,10 @@ import pyarrow as pa
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
+from lakebox.entities.warehouse import LoadMode
 from lakebox.errors import BadRequestError, NotFoundError, UnavailableError
 from lakebox.lake.files import FileFormat, read_files
-from lakebox.lake.warehouse import DEFAULT_SCHEMA, LoadMode, first_line, parse_table_name
+from lakebox.lake.warehouse import DEFAULT_SCHEMA, first_line, parse_table_name
 
 _TYPES = (
     (pa.types.is_boolean, "boolean"),

@@ -17,18 +17,17 @@ import shutil
 import threading
 import uuid
 from pathlib import Path
-from typing import Literal
 
 import duckdb
 import pyarrow as pa
 
+from lakebox.entities.warehouse import LoadMode
 from lakebox.errors import BadRequestError, NotFoundError, ValidationError
 from lakebox.lake.files import FileFormat, source_files
 
 DEFAULT_SCHEMA = "dbo"
 _IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]{0,127}"
 _TABLE_NAME = re.compile(rf"^(?:\[?(?P<schema>{_IDENTIFIER})\]?\.)?\[?(?P<table>{_IDENTIFIER})\]?$")
-LoadMode = Literal["append", "overwrite", "create"]
 
 
 def parse_table_name(name: str) -> tuple[str, str]:

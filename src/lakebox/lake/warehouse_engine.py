@@ -9,10 +9,10 @@ from typing import Protocol
 import pyarrow as pa
 
 from lakebox.entities.connection import SecretReference
-from lakebox.entities.warehouse import WAREHOUSE_SETTINGS, WarehouseSettings
+from lakebox.entities.warehouse import WAREHOUSE_SETTINGS, LoadMode, WarehouseSettings
 from lakebox.errors import BadRequestError
 from lakebox.lake.files import FileFormat
-from lakebox.lake.warehouse import LoadMode, Warehouse
+from lakebox.lake.warehouse import Warehouse
 from lakebox.store.stores import Stores
 
 

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, TypeVar
 
@@ -33,7 +33,6 @@ from pydantic import BaseModel
 from lakebox import settings
 from lakebox.errors import BadRequestError, ConflictError, UnavailableError
 from lakebox.server.tls import TlsFiles, check_exposure, client_context, is_loopback, self_signed
-from lakebox.store.types import utcnow
 from lakebox.workspace.layout import WorkspaceLayout, write_atomic
 
 if TYPE_CHECKING:
@@ -218,7 +217,7 @@ def run_server(layout: WorkspaceLayout, listen: Listen | None = None) -> None:
             port=bound_port,
             url=f"{'https' if tls else 'http'}://{_local_address(host)}:{bound_port}",
             workspace_id=context.workspace.id,
-            started_at=utcnow(),
+            started_at=datetime.now(UTC),
             tls_cert=tls.cert if tls else None,
         )
         config = uvicorn.Config(

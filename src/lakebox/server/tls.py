@@ -6,11 +6,10 @@ import ipaddress
 import socket
 import ssl
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from lakebox.errors import BadRequestError
-from lakebox.store.types import utcnow
 from lakebox.workspace.layout import WorkspaceLayout, write_private
 
 SELF_SIGNED_DAYS = 365
@@ -52,7 +51,7 @@ def self_signed(layout: WorkspaceLayout, host: str) -> TlsFiles:
     (addresses if _is_address(host) else names).add(host)
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"lakebox {layout.read_config().workspace_name}")])
-    now = utcnow()
+    now = datetime.now(UTC)
     certificate = (
         x509.CertificateBuilder()
         .subject_name(subject)

@@ -15,6 +15,7 @@ from lakebox.entities import IdentityKind, Principal
 from lakebox.entities.warehouse import (
     ARROW_STREAM,
     CopyRequest,
+    LoadMode,
     LoadResult,
     PasswordChange,
     SqlLoginCreate,
@@ -25,7 +26,7 @@ from lakebox.entities.warehouse import (
 from lakebox.errors import BadRequestError
 from lakebox.lake.arrow import from_ipc, to_ipc
 from lakebox.lake.datastores import lake_resolver
-from lakebox.lake.warehouse import LoadMode, files_to_copy, parse_table_name
+from lakebox.lake.warehouse import files_to_copy, parse_table_name
 from lakebox.lake.warehouse_engine import settings_of
 from lakebox.security import actions
 from lakebox.server.auth import require
