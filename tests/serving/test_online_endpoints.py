@@ -383,15 +383,10 @@ def test_a_served_forest_answers_exactly_as_scikit_learn_on_its_own_split_points
     rng = np.random.default_rng(0)
     frame = pd.DataFrame({"income": rng.normal(60_000, 20_000, 3_000), "age": rng.integers(18, 80, 3_000) * 1.0})
     labels = ((frame.income > 55_000) ^ (frame.age < 30)).astype(int)
-    frame.loc[frame.sample(frac=0.1, random_state=0).index, "income"] = np.nan
+    frame.loc[frame.sample(frac=0.1, random_state=0).index, "income"] = np.nan  # so income is optional in the signature
     forest = RandomForestClassifier(20, max_depth=8, random_state=0).fit(frame, labels)
-    mlflow.sklearn.save_model(
-        # the columns required (a signature inferred with NaN makes them optional, which is served natively)
-        forest,
-        tmp_path / "forest",
-        signature=infer_signature(frame.fillna(0), labels),
-        pip_requirements=SKLEARN,
-    )
+    signature = infer_signature(frame, labels)
+    mlflow.sklearn.save_model(forest, tmp_path / "forest", signature=signature, pip_requirements=SKLEARN)
     model = client.models.create_or_update(Model(path=str(tmp_path / "forest"), name="forest", type="mlflow_model"))
     client.online_endpoints.begin_create_or_update(ManagedOnlineEndpoint(name="forest-ep")).result()
     deployed = _deploy(
@@ -404,25 +399,24 @@ def test_a_served_forest_answers_exactly_as_scikit_learn_on_its_own_split_points
         column: np.unique(np.concatenate([e.tree_.threshold[e.tree_.feature == i] for e in forest.estimators_]))
         for i, column in enumerate(frame.columns)
     }
-    rounded = {column: values.astype(np.float32) for column, values in splits.items()}
+    rounded = {column: values[np.isfinite(values)].astype(np.float32) for column, values in splits.items()}
     on_splits = {  # each split point as float32 rounds it, and the float32 values either side
         column: np.concatenate([v, np.nextafter(v, np.float32(-np.inf)), np.nextafter(v, np.float32(np.inf))])
         for column, v in rounded.items()
     }
-    on_splits = {column: values[np.isfinite(values)] for column, values in on_splits.items()}  # inf: NaN's own split
     rows = pd.DataFrame({column: rng.choice(values, 400) for column, values in on_splits.items()}).astype(float)
     rows.loc[::9, "income"] = np.nan
+    data = [[None if np.isnan(value) else value for value in row] for row in rows.values.tolist()]  # null: missing
     uri, key = _scoring(client, "forest-ep")
-    body = json.dumps(
-        {"input_data": {"columns": list(rows.columns), "data": rows.values.tolist()}}
-    )  # NaN as JSON's NaN
-    answer = httpx.post(
-        uri, content=body, headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-    )
+    headers = {"Authorization": f"Bearer {key}"}
+    answer = httpx.post(uri, json={"input_data": {"columns": list(rows.columns), "data": data}}, headers=headers)
     assert answer.status_code == 200, answer.text
     assert answer.json() == forest.predict(rows).tolist()
+
+    without_income = httpx.post(uri, json={"input_data": {"columns": ["age"], "data": [[30.0]]}}, headers=headers)
+    assert without_income.status_code == 400 and "missing column 'income'" in without_income.text
     too_large = {"input_data": {"columns": ["income", "age"], "data": [[1e39, 30.0]]}}  # past float32, as sklearn says
-    refused = httpx.post(uri, json=too_large, headers={"Authorization": f"Bearer {key}"})
+    refused = httpx.post(uri, json=too_large, headers=headers)
     assert refused.status_code == 400 and "too large for dtype('float32')" in refused.text
 
 

@@ -130,13 +130,15 @@ class MlflowScorer:
         specs = [] if schema is None or not schema.has_input_names() else list(schema.inputs)
         self._names = [spec.name for spec in specs]
         self._required = [spec.name for spec in specs if getattr(spec, "required", True)]
+        self._optional = set(self._names) - set(self._required)  # null is a missing value there
         self._kinds = {spec.name: str(getattr(spec.type, "name", spec.type)).lower() for spec in specs}
         self._casts = {name: _NUMPY_TYPES[kind] for name, kind in self._kinds.items() if kind in _NUMPY_TYPES}
-        self._numeric = bool(self._names) and len(self._casts) == len(self._names) == len(self._required)
+        self._numeric = bool(self._names) and len(self._casts) == len(self._names)
         pyfunc = self._model.metadata.flavors.get("python_function", {})
         direct = pyfunc.get("loader_module") in _DIRECT_FLAVORS and pyfunc.get("predict_fn", "predict") == "predict"
         raw = self._model.get_raw_model() if direct and self._names else None
         self._estimator: Any = raw if hasattr(raw, "get_params") else None  # scikit-learn's API, not a Booster
+        self._needed = self._names if self._estimator is not None else self._required  # it was fitted on them all
         self._compiled: Any = None
         self._cache_dir = cache_dir
         self.predictor = "mlflow pyfunc"
@@ -158,7 +160,7 @@ class MlflowScorer:
         model = self._estimator
         native = f"{_library(model)} (native): "
         if not self._numeric:
-            return None, native + "only signatures of required numeric columns are compiled"
+            return None, native + "only signatures of numeric columns are compiled"
         if (forest := self._compile_forest()) is not None:
             return forest
         sample = self._model.input_example
@@ -274,14 +276,17 @@ class MlflowScorer:
                 raise InputError(f"each row needs {len(self._names)} values ({', '.join(self._names)}); got {width}")
             table.columns = tuple(self._names)
         present = set(table.columns)
-        for name in self._required:
+        for name in self._needed:
             if name not in present:
-                raise InputError(f"missing column {name!r} (the model's signature requires it)")
+                raise InputError(f"missing column {name!r} (the model needs it)")
         for position, name in enumerate(table.columns):
             kind = self._kinds.get(name)
             if kind in _NUMPY_TYPES:
+                missing_allowed = name in self._optional and kind in ("double", "float")
                 for row in table.rows:
                     value = row[position]
+                    if value is None and missing_allowed:  # a missing value: NaN to the model
+                        continue
                     if not isinstance(value, int | float) or isinstance(value, bool):
                         raise InputError(f"column {name!r} must be {kind}; got {value!r}", status=422)
                     if kind in ("long", "integer") and isinstance(value, float) and not value.is_integer():
