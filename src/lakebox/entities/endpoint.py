@@ -141,7 +141,10 @@ class ManagedOnlineDeployment(Deployment):
     batching: BatchingSettings = Field(default_factory=BatchingSettings)
     compile_model: bool = Field(
         default=True,
-        description="Serve a no-code scikit-learn model with ONNX Runtime when that gives the same answers.",
+        description=(
+            "Serve a no-code model compiled when that gives its answers: a scikit-learn tree ensemble as an "
+            "exact compiled forest, other scikit-learn, LightGBM and XGBoost models with ONNX Runtime."
+        ),
     )
     data_collector: DataCollector | None = None
     # Set by the server.
