@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -224,3 +225,18 @@ runpy.run_path({driver.__file__!r}, run_name="__main__")
     scored = pd.read_csv(tmp_path / "out" / "predictions.csv")
     assert list(scored.prediction) == list(model.predict(train))
     assert not (tmp_path / "compiled-models").exists()
+
+
+def test_without_a_cache_dir_kernels_are_cached_in_the_users_own_folder_not_a_shared_one(tmp_path: Path) -> None:
+    script = f"""
+import sys
+sys.path.insert(0, {str(Path(driver.__file__).parent)!r})
+import driver, numba
+assert driver.forest_module(None) is not None
+print(numba.config.CACHE_DIR)
+"""
+    environment = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    environment.pop("NUMBA_CACHE_DIR", None)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=environment, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(tmp_path / "cache" / "lakebox" / "numba")

@@ -25,7 +25,6 @@ import os
 import pickle
 import shutil
 import sys
-import tempfile
 import time
 import traceback
 from collections.abc import Iterator
@@ -227,11 +226,13 @@ def forest_module(cache_dir: Path | None) -> Any:
     package; the serving worker loads it through here too); None where numba is not installed.
 
     Its kernels are cached apart from the package's own, since numba's cache names the module and here
-    it has another name: in ``cache_dir``, or for this machine's drivers in the temporary folder.
+    it has another name: in ``cache_dir``, or without one in the user's own cache folder. Never in a shared
+    temporary folder: numba's cache is code that gets loaded, and anyone could write there.
     """
     if (loaded := sys.modules.get(_FOREST_MODULE)) is not None:
         return loaded
-    directory = str((cache_dir or Path(tempfile.gettempdir()) / "lakebox-batch") / "numba")
+    user_cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lakebox"
+    directory = str((cache_dir or user_cache) / "numba")
     os.environ["NUMBA_CACHE_DIR"] = directory  # read as numba is imported, and again as it compiles
     try:
         import numba
