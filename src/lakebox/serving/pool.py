@@ -18,6 +18,7 @@ import itertools
 import json
 import logging
 import os
+import stat
 import tempfile
 import time
 from collections import deque
@@ -109,6 +110,19 @@ class RequestQueue:
                 item.future.set_result((status, message))
 
 
+def socket_folder() -> Path:
+    """``$TMPDIR/lakebox-<uid>``, this user's alone. The temporary folder is shared, so one that somebody
+    else made first (or a symlink) is refused: whoever owns it could swap a worker's socket for their own."""
+    folder = Path(tempfile.gettempdir()) / f"lakebox-{os.getuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    info = folder.lstat()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+        raise PermissionError(f"{folder} is not a folder of this user's; remove it, and lakebox makes its own")
+    if stat.S_IMODE(info.st_mode) & 0o077:
+        folder.chmod(0o700)
+    return folder
+
+
 class Worker:
     """One worker process and the connection to it; frames carry ids, so batches can overlap."""
 
@@ -126,8 +140,7 @@ class Worker:
     @property
     def socket_path(self) -> str:
         """In a private folder under the temp dir: Unix socket paths must be short (108 bytes)."""
-        folder = Path(tempfile.gettempdir()) / f"lakebox-{os.getuid()}"
-        folder.mkdir(mode=0o700, exist_ok=True)
+        folder = socket_folder()
         unique = hashlib.sha256(f"{self.pool.spec.log_dir}/{self.pool.spec.generation}".encode()).hexdigest()[:16]
         return str(folder / f"{unique}-{self.index}.sock")
 
@@ -138,7 +151,13 @@ class Worker:
     async def start(self) -> bool:
         """Start the process and wait until it listens; False if it exits or the readiness timeout passes."""
         spec = self.pool.spec
-        Path(self.socket_path).unlink(missing_ok=True)
+        try:
+            Path(self.socket_path).unlink(missing_ok=True)
+        except PermissionError as exc:  # the socket folder is not private: say why in the worker's log
+            with open(self.log_path, "a") as log:
+                log.write(f"lakebox: {exc}\n")
+            self.state = "failed"
+            return False
         arguments = ["--socket", self.socket_path, "--mode", spec.mode, "--threads", str(self._threads())]
         if spec.model_dir:
             arguments += ["--model-dir", spec.model_dir]
