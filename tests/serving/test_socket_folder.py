@@ -25,8 +25,10 @@ def test_the_folder_is_made_private_and_a_loose_one_of_ours_is_tightened(tempora
     assert stat.S_IMODE(temporary.stat().st_mode) == 0o700
 
 
-def test_a_symlink_in_its_place_is_refused(temporary: Path, tmp_path: Path) -> None:
-    (tmp_path / "elsewhere").mkdir()
+@pytest.mark.parametrize("target", ["a folder", "nothing"])
+def test_a_symlink_in_its_place_is_refused(temporary: Path, tmp_path: Path, target: str) -> None:
+    if target == "a folder":
+        (tmp_path / "elsewhere").mkdir()
     temporary.symlink_to(tmp_path / "elsewhere")
     with pytest.raises(PermissionError, match="is not a folder of this user's"):
         socket_folder()

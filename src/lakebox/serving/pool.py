@@ -114,7 +114,8 @@ def socket_folder() -> Path:
     """``$TMPDIR/lakebox-<uid>``, this user's alone. The temporary folder is shared, so one that somebody
     else made first (or a symlink) is refused: whoever owns it could swap a worker's socket for their own."""
     folder = Path(tempfile.gettempdir()) / f"lakebox-{os.getuid()}"
-    folder.mkdir(mode=0o700, exist_ok=True)
+    with contextlib.suppress(FileExistsError):  # a folder, a file or a dangling symlink: looked at next
+        folder.mkdir(mode=0o700)
     info = folder.lstat()
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
         raise PermissionError(f"{folder} is not a folder of this user's; remove it, and lakebox makes its own")
