@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import stat
+import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
-from lakebox.serving.pool import socket_folder
+from lakebox.serving.pool import DeploymentPool, socket_folder
+from lakebox.serving.state import WorkerSpec
 
 
 @pytest.fixture
@@ -40,3 +43,13 @@ def test_a_folder_somebody_else_made_first_is_refused(temporary: Path) -> None:
     os.chown(temporary, 65534, 65534)  # nobody
     with pytest.raises(PermissionError, match="remove it"):
         socket_folder()
+
+
+def test_a_deployment_whose_socket_folder_is_not_private_fails_with_the_reason(temporary: Path, tmp_path: Path) -> None:
+    temporary.symlink_to(tmp_path)
+    spec = WorkerSpec(
+        generation="g1", mode="mlflow", python=sys.executable, workdir=str(tmp_path), log_dir=str(tmp_path)
+    )
+    pool = DeploymentPool("ep", "blue", spec)
+    assert asyncio.run(pool.start()) is False  # and stopping the failed pool raised nothing
+    assert pool.state == "failed" and "is not a folder of this user's" in (pool.error or "")

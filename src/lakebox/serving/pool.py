@@ -110,10 +110,16 @@ class RequestQueue:
                 item.future.set_result((status, message))
 
 
+def _socket_folder_path() -> Path:
+    """In the temp dir: Unix socket paths must be short (108 bytes)."""
+    return Path(tempfile.gettempdir()) / f"lakebox-{os.getuid()}"
+
+
 def socket_folder() -> Path:
-    """``$TMPDIR/lakebox-<uid>``, this user's alone. The temporary folder is shared, so one that somebody
-    else made first (or a symlink) is refused: whoever owns it could swap a worker's socket for their own."""
-    folder = Path(tempfile.gettempdir()) / f"lakebox-{os.getuid()}"
+    """``$TMPDIR/lakebox-<uid>``, made if need be, and this user's alone. The temporary folder is shared, so
+    one that somebody else made first (or a symlink) is refused: whoever owns it could swap a worker's
+    socket for their own."""
+    folder = _socket_folder_path()
     with contextlib.suppress(FileExistsError):  # a folder, a file or a dangling symlink: looked at next
         folder.mkdir(mode=0o700)
     info = folder.lstat()
@@ -140,10 +146,9 @@ class Worker:
 
     @property
     def socket_path(self) -> str:
-        """In a private folder under the temp dir: Unix socket paths must be short (108 bytes)."""
-        folder = socket_folder()
+        """In :func:`socket_folder`, which :meth:`start` checks before each start."""
         unique = hashlib.sha256(f"{self.pool.spec.log_dir}/{self.pool.spec.generation}".encode()).hexdigest()[:16]
-        return str(folder / f"{unique}-{self.index}.sock")
+        return str(_socket_folder_path() / f"{unique}-{self.index}.sock")
 
     @property
     def log_path(self) -> Path:
@@ -153,12 +158,13 @@ class Worker:
         """Start the process and wait until it listens; False if it exits or the readiness timeout passes."""
         spec = self.pool.spec
         try:
-            Path(self.socket_path).unlink(missing_ok=True)
+            socket_folder()
         except PermissionError as exc:  # the socket folder is not private: say why in the worker's log
             with open(self.log_path, "a") as log:
                 log.write(f"lakebox: {exc}\n")
             self.state = "failed"
             return False
+        Path(self.socket_path).unlink(missing_ok=True)
         arguments = ["--socket", self.socket_path, "--mode", spec.mode, "--threads", str(self._threads())]
         if spec.model_dir:
             arguments += ["--model-dir", spec.model_dir]
