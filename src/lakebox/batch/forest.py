@@ -114,11 +114,9 @@ class CompiledForest:
         )  # fmt: skip
 
     def warm(self) -> None:
-        """Compile (or load from numba's cache) the kernels now: a forked scoring process inherits them."""
-        probe = np.zeros((1, len(self.features)), dtype=np.float32)
-        self.predict(probe)
-        if self.allows_nan:
-            self.predict(np.full_like(probe, np.nan))
+        """Compile (or load from numba's cache) the kernels now: a forked scoring process inherits them. One
+        call is enough: numba compiles ``_accumulate`` with both walks it calls, with NaN and without."""
+        self.predict(np.zeros((1, len(self.features)), dtype=np.float32))
 
 
 def _jsonable_classes(classes: Any) -> list[Any] | None:
