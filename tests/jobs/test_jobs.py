@@ -16,7 +16,7 @@ from lakebox import JobFailedError, MLClient, NotFoundError, ValidationError, co
 from lakebox.entities import ComputeCluster, Input, Output
 from lakebox.server.process import pid_alive
 from lakebox.workspace.layout import WorkspaceLayout
-from tests.conftest import RunningWorkspace, kill_server
+from tests.conftest import RunningWorkspace, kill_server, wait_for
 
 
 @pytest.fixture
@@ -117,17 +117,11 @@ def test_bad_submissions_create_nothing(ml_client: MLClient, job: dict, error: t
 def test_cancel_ends_the_whole_process_tree(ml_client: MLClient, shared_workspace: RunningWorkspace) -> None:
     job = ml_client.jobs.create_or_update(command(command="sleep 300 & echo child $! ; wait"))
     log = shared_workspace.layout.jobs_dir / job.name / "user_logs" / "std_log.txt"
-    deadline = time.monotonic() + 60
-    while "child" not in (log.read_text() if log.exists() else ""):
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_for(lambda: "child" in (log.read_text() if log.exists() else ""), 60, "the job to log its child")
     child = int(log.read_text().split("child")[1].split()[0])
     canceled = ml_client.jobs.begin_cancel(job.name).result()
     assert canceled.status == "Canceled" and canceled.error == f"canceled by {ml_client.identities.whoami().name}"
-    deadline = time.monotonic() + 15
-    while pid_alive(child):
-        assert time.monotonic() < deadline, "the job's child process survived the cancel"
-        time.sleep(0.05)
+    wait_for(lambda: not pid_alive(child), 15, "the job's child process to end after the cancel")
     with pytest.raises(Exception, match="already Canceled"):
         ml_client.jobs.begin_cancel(job.name)
 
@@ -237,10 +231,7 @@ def test_managed_identity_works_during_the_job_and_not_after(
 def test_job_survives_a_server_crash_and_is_reattached(fresh_workspace: WorkspaceLayout) -> None:
     with MLClient(path=fresh_workspace.root) as client:
         job = client.jobs.create_or_update(command(command="echo begin; sleep 4; echo end; exit 0"))
-        deadline = time.monotonic() + 60
-        while client.jobs.get(job.name).status != "Running":
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        wait_for(lambda: client.jobs.get(job.name).status == "Running", 60, "the job to run")
     kill_server(fresh_workspace)
 
     with MLClient(path=fresh_workspace.root) as client:  # starts a new server, which re-attaches

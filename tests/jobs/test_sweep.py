@@ -18,7 +18,7 @@ from lakebox.entities import ComputeCluster, Job, Output
 from lakebox.jobs.spec_file import load_job_file
 from lakebox.sweep import BanditPolicy, Choice, LogUniform, Uniform
 from lakebox.workspace.layout import WorkspaceLayout
-from tests.conftest import RunningWorkspace, kill_server
+from tests.conftest import RunningWorkspace, kill_server, wait_for
 
 # Accuracy is a known function of the hyperparameters, so the best trial is known in advance.
 TRAIN = """
@@ -189,10 +189,11 @@ def test_trial_timeout_stops_a_slow_trial(ml_client: MLClient) -> None:
 def test_canceling_a_sweep_cancels_its_trials(ml_client: MLClient) -> None:
     sweep = command(command="sleep 60", inputs={"x": Choice([1, 2])}).sweep(primary_metric="m", goal="maximize")
     submitted = ml_client.jobs.create_or_update(sweep)
-    deadline = time.monotonic() + 60
-    while not any(t.status == "Running" for t in ml_client.jobs.list(parent_job_name=submitted.name)):
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
+
+    def running() -> bool:
+        return any(t.status == "Running" for t in ml_client.jobs.list(parent_job_name=submitted.name))
+
+    wait_for(running, 60, "a trial to run")
     assert ml_client.jobs.begin_cancel(submitted.name).result().status == "Canceled"
     trials = ml_client.jobs.list(parent_job_name=submitted.name)
     assert trials and all(t.status == "Canceled" and "was canceled by" in (t.error or "") for t in trials)
@@ -293,10 +294,7 @@ def test_a_sweep_carries_on_after_a_server_crash(fresh_workspace: WorkspaceLayou
     )
     with MLClient(path=fresh_workspace.root) as client:
         name = client.jobs.create_or_update(sweep).name
-        deadline = time.monotonic() + 60
-        while not any(t.status == "Running" for t in client.jobs.list(parent_job_name=name)):
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
+        wait_for(lambda: any(t.status == "Running" for t in client.jobs.list(parent_job_name=name)), 60, "a trial")
     kill_server(fresh_workspace)
 
     with MLClient(path=fresh_workspace.root) as client:  # a new server drives the sweep on

@@ -4,11 +4,10 @@ variables, the activity in progress runs again), and a run it cannot resume fail
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
-from tests.conftest import kill_server
+from tests.conftest import kill_server, wait_for
 from tests.pipelines.test_engine import act, pipeline
 
 from lakebox import MLClient
@@ -16,10 +15,7 @@ from lakebox.workspace.layout import WorkspaceLayout
 
 
 def _wait_in_progress(client: MLClient, run_id: str, activity: str) -> None:
-    deadline = time.monotonic() + 20
-    while not any(a.activity_name == activity for a in client.pipelines.activity_runs(run_id)):
-        assert time.monotonic() < deadline, f"{activity} never started"
-        time.sleep(0.05)
+    wait_for(lambda: any(a.activity_name == activity for a in client.pipelines.activity_runs(run_id)), 20, activity)
 
 
 @pytest.mark.slow

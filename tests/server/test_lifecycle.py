@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -16,14 +15,7 @@ from mlflow.tracking import MlflowClient
 from lakebox.cli.main import main as lakebox
 from lakebox.server.process import pid_alive, read_record, server_status, start_server, stop_server, wait_for_exit
 from lakebox.workspace.layout import WorkspaceLayout
-from tests.conftest import RunningWorkspace
-
-
-def _wait_dead(pid: int, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while pid_alive(pid):
-        assert time.monotonic() < deadline, f"pid {pid} still alive"
-        time.sleep(0.05)
+from tests.conftest import RunningWorkspace, kill_server, wait_for
 
 
 @pytest.mark.slow
@@ -48,8 +40,7 @@ def test_sigkill_and_restart_keeps_all_state(
         del os.environ["MLFLOW_TRACKING_TOKEN"]
     audit_before = httpx.get(f"{first.url}/api/v1/audit", params={"limit": 1000}, headers=headers).json()
 
-    os.kill(first.pid, signal.SIGKILL)
-    _wait_dead(first.pid)
+    kill_server(fresh_workspace)
     assert not server_status(fresh_workspace).running
     assert lakebox(["server", "status", "--path", path]) == 3
 
@@ -69,7 +60,7 @@ def test_sigkill_and_restart_keeps_all_state(
     assert run.data.metrics == {"loss": 0.25}
 
     assert lakebox(["server", "stop", "--path", path]) == 0
-    _wait_dead(second.pid)
+    wait_for(lambda: not pid_alive(second.pid), 10, "the stopped server to end")
     assert read_record(fresh_workspace) is None
 
 
