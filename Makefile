@@ -31,6 +31,8 @@ lint: $(STAMP)
 	@$(VENV)/bin/ruff check src tests examples benchmarks
 	@$(VENV)/bin/ruff format --check src tests examples benchmarks
 	@$(VENV)/bin/mypy
+	@$(VENV)/bin/lint-imports --no-cache
+	@site=$$(mktemp -d) && $(VENV)/bin/mkdocs build --strict --quiet --site-dir "$$site"; status=$$?; rm -rf "$$site"; exit $$status
 
 format: $(STAMP)
 	@$(VENV)/bin/ruff check --fix src tests examples benchmarks

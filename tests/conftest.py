@@ -15,7 +15,8 @@ import httpx
 import pytest
 
 from lakebox import MLClient
-from lakebox.server.process import ServerRecord, pid_alive, read_record, start_server, stop_server
+from lakebox.runtime.processes import pid_alive
+from lakebox.server.process import ServerRecord, read_record, start_server, stop_server
 from lakebox.workspace.layout import WorkspaceLayout
 from lakebox.workspace.manager import create_workspace
 from lakebox.workspace.registry import WorkspaceRegistry

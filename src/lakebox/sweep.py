@@ -1,5 +1,6 @@
 """Hyperparameter sweeps, as ``azure.ai.ml.sweep`` names them: ``from lakebox.sweep import Choice, BanditPolicy``."""
 
+from lakebox.entities.command import SweepJob
 from lakebox.entities.search_space import (
     Choice,
     LogNormal,
@@ -18,7 +19,6 @@ from lakebox.entities.sweep import (
     MedianStoppingPolicy,
     Objective,
     RandomSamplingAlgorithm,
-    SweepJob,
     SweepJobLimits,
     TruncationSelectionPolicy,
 )

@@ -14,7 +14,7 @@ from mlflow.tracking import MlflowClient
 
 from lakebox import JobFailedError, MLClient, NotFoundError, ValidationError, command
 from lakebox.entities import ComputeCluster, Input, Output
-from lakebox.server.process import pid_alive
+from lakebox.runtime.processes import pid_alive
 from lakebox.workspace.layout import WorkspaceLayout
 from tests.conftest import RunningWorkspace, kill_server, wait_for
 

@@ -33,10 +33,10 @@ from lakebox.entities import (
     ReferenceData,
     command,
 )
+from lakebox.entities.serving import Collection
 from lakebox.errors import BadRequestError
 from lakebox.lake import delta
 from lakebox.serving.collector import RequestCollector
-from lakebox.serving.state import Collection
 from tests.conftest import SKLEARN, RunningWorkspace
 
 FEATURES = ["Age", "Income"]

@@ -34,11 +34,11 @@ from lakebox.entities import (
 )
 from lakebox.entities.datastore import DEFAULT_DATASTORE
 from lakebox.entities.pipeline import Artifact, PipelineRunStatus
+from lakebox.entities.serving import Collection
 from lakebox.entities.sweep import SweepJobCreate
 from lakebox.lake.uris import LakeResolver
 from lakebox.mlops.scheduler import Scheduler
 from lakebox.serving.collector import RequestCollector
-from lakebox.serving.state import Collection
 from lakebox.store.stores import Stores
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from lakebox import MLClient, PermissionDeniedError
 from lakebox.cli.main import main as lakebox
-from lakebox.security.bootstrap import SYSTEM_IDENTITY_NAME
+from lakebox.workspace.defaults import SYSTEM_IDENTITY_NAME
 from lakebox.workspace.manager import open_stores
 from tests.conftest import RunningWorkspace
 

@@ -13,7 +13,8 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from lakebox.cli.main import main as lakebox
-from lakebox.server.process import pid_alive, read_record, server_status, start_server, stop_server, wait_for_exit
+from lakebox.runtime.processes import pid_alive, wait_for_exit
+from lakebox.server.process import read_record, server_status, start_server, stop_server
 from lakebox.workspace.layout import WorkspaceLayout
 from tests.conftest import RunningWorkspace, kill_server, wait_for
 
@@ -127,7 +128,7 @@ def test_listening_socket_lets_asyncio_disable_nagle() -> None:
     """Accepted connections inherit the listener's protocol; asyncio sets TCP_NODELAY only for IPPROTO_TCP."""
     import socket
 
-    from lakebox.server.process import bind_socket
+    from lakebox.runtime.sockets import bind_socket
 
     listener = bind_socket("127.0.0.1", 0)
     with listener, socket.create_connection(listener.getsockname()):

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from lakebox.entities.serving import WorkerSpec
 from lakebox.serving.pool import DeploymentPool, socket_folder
-from lakebox.serving.state import WorkerSpec
 
 
 @pytest.fixture

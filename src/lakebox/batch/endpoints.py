@@ -250,7 +250,7 @@ def _override(settings: BatchDeploymentSettings, overrides: dict[str, Any]) -> B
 
 def _spark_command(settings: BatchDeploymentSettings) -> str:
     arguments = [
-        "python", "-m", "lakebox.batch.spark_scoring",
+        "python", "-m", "lakebox.spark.batch_scoring",
         "--input", "${{inputs.data}}",
         "--output", "${{outputs.score}}",
         "--model-dir", "${{inputs.model}}",

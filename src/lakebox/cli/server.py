@@ -10,7 +10,8 @@ import typer
 
 from lakebox.cli.common import WorkspaceRef, with_workspace
 from lakebox.cli.output import OutputFormat, OutputOption, console, err_console, render
-from lakebox.server.process import DEFAULT_HOST, Listen, run_server, server_status, start_server, stop_server
+from lakebox.runtime.sockets import DEFAULT_HOST
+from lakebox.server.process import Listen, run_server, server_status, start_server, stop_server
 
 app = typer.Typer(help="Start, stop and inspect the workspace's server.", no_args_is_help=True)
 EXIT_NOT_RUNNING = 3

@@ -13,9 +13,10 @@ from lakebox.client._http import ApiClient
 from lakebox.client.environments import EnvironmentOperations
 from lakebox.client.poller import LROPoller
 from lakebox.entities import Command, Job, JobCreate, JobLogs, JobStatus
+from lakebox.entities.command import SweepJob
 from lakebox.entities.job import JobSpec
 from lakebox.entities.search_space import SEARCH_SPACE_TYPES
-from lakebox.entities.sweep import SweepFields, SweepJob, SweepJobCreate
+from lakebox.entities.sweep import SweepFields, SweepJobCreate
 from lakebox.errors import JobFailedError, ValidationError
 from lakebox.jobs.code import unpack
 

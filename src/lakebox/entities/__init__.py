@@ -10,6 +10,7 @@ from lakebox.entities.batch import (
     ModelBatchDeployment,
     ModelBatchDeploymentSettings,
 )
+from lakebox.entities.command import Command, command
 from lakebox.entities.compute import ComputeCluster
 from lakebox.entities.connection import WorkspaceConnection
 from lakebox.entities.data import AssetTypes, Data
@@ -36,7 +37,7 @@ from lakebox.entities.identity import (
     TokenCreate,
     TokenInfo,
 )
-from lakebox.entities.job import Command, Input, Job, JobCreate, JobLogs, JobOutput, JobStatus, Output, command
+from lakebox.entities.job import Input, Job, JobCreate, JobLogs, JobOutput, JobStatus, Output
 from lakebox.entities.model import Model
 from lakebox.entities.monitor import (
     CategoricalDriftMetrics,

@@ -1,19 +1,14 @@
-"""Command jobs with Azure ML's shapes: ``command()``, ``Input``, ``Output``, and the job the server reports."""
+"""Jobs with Azure ML's shapes: ``Input``, ``Output``, the job as sent, and the job the server reports."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from lakebox.entities.environment import Environment
-from lakebox.entities.search_space import Distribution
-
-if TYPE_CHECKING:
-    from lakebox.entities.sweep import EarlyTerminationPolicy, SamplingAlgorithm, SweepJob
 
 InputType = Literal["uri_file", "uri_folder", "mlflow_model", "custom_model", "delta_table"]
 OutputType = Literal["uri_file", "uri_folder", "mlflow_model", "custom_model"]
@@ -69,69 +64,6 @@ class JobSpec(BaseModel):
     experiment_name: str | None = None
     description: str | None = None
     tags: dict[str, str] = Field(default_factory=dict)
-
-
-class Command(JobSpec):
-    """A command job to submit (what ``command(...)`` returns), as in Azure ML: ``code`` is a local
-    folder, ``environment`` an ``Environment`` or a reference to a registered one. An input may be a
-    search space distribution (``Choice([...])``), for :meth:`sweep`."""
-
-    code: str | Path | None = None
-    environment: Environment | str | None = None
-    inputs: dict[str, Input | Literal_ | Distribution] = Field(default_factory=dict)  # type: ignore[assignment]
-
-    def __call__(self, **inputs: Any) -> Command:
-        """A copy with these inputs replaced, as calling an Azure ML command does: ``job(lr=Uniform(0.01, 0.1))``."""
-        return self.model_copy(update={"inputs": {**self.inputs, **inputs}}, deep=True)
-
-    def sweep(
-        self,
-        *,
-        primary_metric: str,
-        goal: str,
-        sampling_algorithm: str | SamplingAlgorithm = "random",
-        compute: str | None = None,
-        max_concurrent_trials: int | None = None,
-        max_total_trials: int | None = None,
-        timeout: int | None = None,
-        trial_timeout: int | None = None,
-        early_termination_policy: EarlyTerminationPolicy | None = None,
-        search_space: dict[str, Distribution] | None = None,
-    ) -> SweepJob:
-        """A sweep over this command's distribution inputs (and ``search_space``); the rest of its
-        inputs are passed to every trial as they are."""
-        from lakebox.entities.search_space import SEARCH_SPACE_TYPES
-        from lakebox.entities.sweep import SweepJob
-
-        space = {k: v for k, v in self.inputs.items() if isinstance(v, SEARCH_SPACE_TYPES)} | (search_space or {})
-        trial = self.model_copy(update={"inputs": {k: v for k, v in self.inputs.items() if k not in space}})
-        job = SweepJob.model_validate(
-            {
-                "name": self.name,
-                "display_name": self.display_name,
-                "experiment_name": self.experiment_name,
-                "description": self.description,
-                "tags": self.tags,
-                "compute": compute or self.compute,
-                "trial": trial,
-                "search_space": space,
-                "sampling_algorithm": sampling_algorithm,
-                "objective": {"goal": goal, "primary_metric": primary_metric},
-                "early_termination": early_termination_policy,
-            }
-        )
-        job.set_limits(
-            max_concurrent_trials=max_concurrent_trials,
-            max_total_trials=max_total_trials,
-            timeout=timeout,
-            trial_timeout=trial_timeout,
-        )
-        return job
-
-
-def command(**fields: Any) -> Command:
-    """Build a command job, as ``azure.ai.ml.command`` does."""
-    return Command(**fields)
 
 
 class JobCreate(JobSpec):

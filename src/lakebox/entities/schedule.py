@@ -11,9 +11,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from lakebox.entities.job import Command, JobCreate
+from lakebox.entities.command import Command, SweepJob
+from lakebox.entities.job import JobCreate
 from lakebox.entities.monitor import MonitorDefinition
-from lakebox.entities.sweep import SweepJob, SweepJobCreate
+from lakebox.entities.sweep import SweepJobCreate
 
 _STRICT = ConfigDict(extra="forbid")
 SCHEDULE_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,200}$"

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from lakebox.entities.job import Command
+from lakebox.entities.command import Command
 
 
 class SparkPool(BaseModel):

@@ -1,5 +1,6 @@
 """Sweep jobs (hyperparameter tuning) with Azure ML's shapes: sampling, objective, limits, early
-termination policies, and the sweep job that ``command(...).sweep()`` builds."""
+termination policies, and the sweep job as sent (``command(...).sweep()`` in
+:mod:`lakebox.entities.command` builds the sweep job as written)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.dataclasses import dataclass
 
-from lakebox.entities.job import Command, JobCreate
+from lakebox.entities.job import JobCreate
 from lakebox.entities.search_space import Choice, Distribution
 
 _STRICT = ConfigDict(extra="forbid")
@@ -161,15 +162,6 @@ class SweepFields(BaseModel):
             "trial_timeout": trial_timeout,
         }
         self.limits = SweepJobLimits(**self.limits.model_dump() | {k: v for k, v in given.items() if v is not None})
-
-
-class SweepJob(SweepFields):
-    """A sweep job to submit: ``trial`` is the command job each trial runs, with the sampled values as
-    its inputs (``${{inputs.x}}`` or ``${{search_space.x}}`` in its command)."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-    trial: Command
 
 
 class SweepJobCreate(SweepFields):

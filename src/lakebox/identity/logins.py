@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from lakebox import settings
-from lakebox.workspace.layout import write_private
+from lakebox.runtime.files import write_private
 
 
 def _file() -> Path:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import secrets
 import shutil
 import signal
 import threading
@@ -26,17 +25,18 @@ from lakebox.environments.spec import resolve_environment
 from lakebox.errors import ConflictError, NotFoundError, failure_reason
 from lakebox.jobs import code, process
 from lakebox.jobs.io import allocate_output, resolve_input
+from lakebox.jobs.names import job_name
 from lakebox.jobs.sweep.controller import SweepController
 from lakebox.jobs.templating import render
 from lakebox.jobs.tracking import JobTracking
 from lakebox.lake import delta
 from lakebox.lake.datastores import lake_resolver
 from lakebox.lake.uris import LakeResolver
+from lakebox.runtime.processes import pid_alive, wait_for_exit
 from lakebox.security import actions
 from lakebox.security.authorizer import Authorizer
-from lakebox.security.bootstrap import SYSTEM_IDENTITY_NAME
-from lakebox.server.process import pid_alive, wait_for_exit
 from lakebox.store.stores import Stores
+from lakebox.workspace.defaults import SYSTEM_IDENTITY_NAME
 from lakebox.workspace.layout import WorkspaceLayout
 
 _logger = logging.getLogger(__name__)
@@ -475,12 +475,3 @@ def _kill_group(pid: int) -> None:
             wait_for_exit(pid, left)
         if not pid_alive(pid):
             return
-
-
-_ADJECTIVES = ("amber", "brave", "calm", "eager", "gentle", "lucid", "nimble", "quiet", "sunny", "witty")
-_NOUNS = ("heron", "maple", "otter", "pebble", "quartz", "river", "sparrow", "tulip", "willow", "zephyr")
-
-
-def job_name() -> str:
-    """A readable unique name, like Azure ML's (``calm_otter_3f9a1c2b``)."""
-    return f"{secrets.choice(_ADJECTIVES)}_{secrets.choice(_NOUNS)}_{secrets.token_hex(4)}"

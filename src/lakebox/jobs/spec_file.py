@@ -10,7 +10,7 @@ import pydantic
 import yaml
 
 from lakebox.entities import Command, Environment, Input, Output, spark
-from lakebox.entities.sweep import SweepJob
+from lakebox.entities.command import SweepJob
 from lakebox.errors import ValidationError, problems_of
 
 _FIELDS = {

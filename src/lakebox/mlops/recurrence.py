@@ -17,7 +17,7 @@ from croniter import croniter
 
 from lakebox.entities.schedule import WEEK_DAYS, CronTrigger, RecurrenceTrigger
 from lakebox.errors import ValidationError
-from lakebox.pipelines.functions import time_zone
+from lakebox.expressions.functions import time_zone
 
 _MAX_PERIODS = 10_000  # a pattern that matches nothing (say, February 30th) stops the search here
 

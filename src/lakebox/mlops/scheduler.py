@@ -28,12 +28,12 @@ from lakebox.entities.pipeline import Artifact, PipelineRunStatus
 from lakebox.entities.schedule import CronTrigger, RecurrenceTrigger, Schedule, ScheduleFire
 from lakebox.entities.sweep import SweepJobCreate
 from lakebox.errors import ConflictError, LakeboxError, failure_reason
+from lakebox.expressions.functions import format_timestamp, utc_now
+from lakebox.expressions.language import Scope, evaluate
 from lakebox.lake.uris import LakeResolver
 from lakebox.mlops import triggers
 from lakebox.mlops.monitor import MonitorRunner
 from lakebox.mlops.recurrence import fires_between, next_fire
-from lakebox.pipelines.expressions import Scope, evaluate
-from lakebox.pipelines.functions import format_timestamp, utc_now
 from lakebox.store.stores import Stores
 
 _logger = logging.getLogger(__name__)

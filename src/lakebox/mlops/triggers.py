@@ -14,9 +14,9 @@ import pydantic
 from lakebox.entities.pipeline import Artifact
 from lakebox.entities.schedule import RecurrenceTrigger
 from lakebox.errors import LakeboxError, ValidationError, problems_of
+from lakebox.expressions.functions import parse_timestamp
+from lakebox.expressions.timespan import parse_timespan
 from lakebox.mlops import recurrence
-from lakebox.pipelines.functions import parse_timestamp
-from lakebox.pipelines.timespan import parse_timespan
 
 TRIGGER_TYPES = ("ScheduleTrigger", "TumblingWindowTrigger", "BlobEventsTrigger")
 BLOB_CREATED = "Microsoft.Storage.BlobCreated"

@@ -13,13 +13,13 @@ from typing import Any
 
 from lakebox.entities.pipeline import Artifact
 from lakebox.errors import LakeboxError
+from lakebox.expressions.language import is_dynamic, parse_template
+from lakebox.expressions.timespan import parse_timespan
 from lakebox.mlops import triggers
 from lakebox.pipelines import graph
 from lakebox.pipelines.activities import ACTIVITY_TYPES
 from lakebox.pipelines.datasets import DATASET_TYPES
-from lakebox.pipelines.expressions import is_dynamic, parse_template
 from lakebox.pipelines.folder import ArtifactBundle
-from lakebox.pipelines.timespan import parse_timespan
 
 _BODIES = ("activities", "ifTrueActivities", "ifFalseActivities", "defaultActivities")
 

@@ -25,11 +25,11 @@ import pyarrow.parquet as pq
 from deltalake import write_deltalake
 
 from lakebox.errors import BadRequestError, NotFoundError
+from lakebox.expressions.language import Scope, evaluate
 from lakebox.lake import delta
 from lakebox.lake.files import read_files
 from lakebox.lake.warehouse import files_to_copy, parse_table_name
 from lakebox.lake.warehouse_engine import WarehouseEngine
-from lakebox.pipelines.expressions import Scope, evaluate
 from lakebox.pipelines.services import Services
 from lakebox.security import actions
 

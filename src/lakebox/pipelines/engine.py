@@ -23,13 +23,13 @@ from typing import Any
 
 from lakebox.entities.pipeline import ActivityRun, ActivityStatus, Artifact, PipelineRun, PipelineRunStatus
 from lakebox.errors import BadRequestError, ConflictError, LakeboxError, failure_reason
+from lakebox.expressions.functions import format_timestamp, utc_now
+from lakebox.expressions.language import Scope, evaluate
+from lakebox.expressions.timespan import parse_timespan
 from lakebox.pipelines import graph
 from lakebox.pipelines.activities import ACTIVITY_TYPES
 from lakebox.pipelines.activities.base import ActivityContext, Body, Cancelled, RunState, failure_of
-from lakebox.pipelines.expressions import Scope, evaluate
-from lakebox.pipelines.functions import format_timestamp, utc_now
 from lakebox.pipelines.services import Services
-from lakebox.pipelines.timespan import parse_timespan
 
 _logger = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = "0.12:00:00"

@@ -15,8 +15,8 @@ from lakebox.lake.uris import LakeResolver
 from lakebox.lake.warehouse_engine import WarehouseEngine
 from lakebox.security import actions
 from lakebox.security.authorizer import Authorizer
-from lakebox.security.bootstrap import SYSTEM_IDENTITY_NAME
 from lakebox.store.stores import Stores
+from lakebox.workspace.defaults import SYSTEM_IDENTITY_NAME
 from lakebox.workspace.layout import WorkspaceLayout
 
 if TYPE_CHECKING:

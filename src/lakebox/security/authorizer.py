@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from lakebox.entities import Principal
+from typing import Protocol
+
+from lakebox.entities import Principal, RoleAssignment, RoleDefinition
 from lakebox.errors import PermissionDeniedError
 from lakebox.security import scopes
 from lakebox.security.actions import SELF_SERVICE, allowed
-from lakebox.store.authorization import AuthorizationStore
+
+
+class RoleAssignments(Protocol):
+    """Where the authorizer reads role assignments and definitions from (the workspace's authorization store)."""
+
+    def assignments(self, *, principal_id: str) -> list[RoleAssignment]: ...
+
+    def role(self, name: str) -> RoleDefinition: ...
 
 
 class Authorizer:
-    def __init__(self, store: AuthorizationStore) -> None:
+    def __init__(self, store: RoleAssignments) -> None:
         self._store = store
 
     def is_allowed(self, principal: Principal, action: str, scope: str, *, data: bool = False) -> bool:

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from lakebox.errors import LakeboxError
-from lakebox.server.process import DEFAULT_HOST, Listen, run_server
+from lakebox.runtime.sockets import DEFAULT_HOST
+from lakebox.server.process import Listen, run_server
 from lakebox.workspace.lookup import find_workspace
 
 

@@ -18,7 +18,7 @@ from lakebox.security.authorizer import Authorizer
 
 if TYPE_CHECKING:
     from lakebox.batch.endpoints import BatchEndpoints
-    from lakebox.jobs.runner import JobRunner
+    from lakebox.jobs.runner import Endpoints, JobRunner
     from lakebox.mlops.rollout import Rollouts
     from lakebox.mlops.scheduler import Scheduler
     from lakebox.models.registry import ModelRegistry
@@ -65,6 +65,7 @@ class ServerContext:
     stores: Stores
     workspace: Workspace
     browser_codes: BrowserCodes = field(default_factory=BrowserCodes)
+    server: Endpoints | None = None  # how processes it starts reach this server, once it listens
     job_runner: JobRunner | None = None
     _warehouse: WarehouseEngine | None = None
     _warehouse_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -109,7 +110,9 @@ class ServerContext:
             if self._endpoints is None:
                 from lakebox.serving.controller import EndpointController
 
-                self._endpoints = EndpointController(self.layout, self.stores, registry, self.workspace.id)
+                if self.server is None:
+                    raise UnavailableError("online endpoints need the server to be listening")
+                self._endpoints = EndpointController(self.layout, self.stores, registry, self.workspace.id, self.server)
             return self._endpoints
 
     @property

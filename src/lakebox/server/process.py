@@ -8,40 +8,31 @@ with this workspace's id.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import logging
 import os
-import select
-import signal
-import socket
 import ssl
-import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 import httpx
 from pydantic import BaseModel
 
 from lakebox import settings
-from lakebox.errors import BadRequestError, ConflictError, UnavailableError
+from lakebox.errors import BadRequestError
+from lakebox.runtime.files import exclusive_lock, write_atomic
+from lakebox.runtime.processes import pid_alive, spawn_detached, terminate, wait_until_serving
+from lakebox.runtime.sockets import DEFAULT_HOST, bind_preferred, local_address
 from lakebox.server.tls import TlsFiles, check_exposure, client_context, is_loopback, self_signed
-from lakebox.workspace.layout import WorkspaceLayout, write_atomic
+from lakebox.workspace.layout import WorkspaceLayout
 
 if TYPE_CHECKING:
     from lakebox.server.context import ServerContext
 
-DEFAULT_HOST = "127.0.0.1"
-T = TypeVar("T")
 _PROBE_TIMEOUT = 2.0
-_LOG_TAIL_LINES = 20
 
 
 class ServerRecord(BaseModel):
@@ -140,32 +131,6 @@ def _started_record(layout: WorkspaceLayout, pid: int) -> ServerRecord | None:
     return record if record is not None and record.pid == pid and probe(record) else None
 
 
-def spawn_detached(arguments: list[str], log_file: Path) -> subprocess.Popen[bytes]:
-    """Start a lakebox process in its own session (it outlives its parent), output to ``log_file``."""
-    with open(log_file, "ab") as log:
-        return subprocess.Popen(
-            arguments, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            close_fds=True,
-        )  # fmt: skip
-
-
-def wait_until_serving(
-    what: str, process: subprocess.Popen[bytes], ready: Callable[[], T | None], timeout: float, log_file: Path
-) -> T:
-    """Poll ``ready`` until it returns the started process's record; fail with the log's tail if it exits or stalls."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise UnavailableError(
-                f"the {what} exited with code {process.returncode} while starting:\n{log_tail(log_file)}"
-            )
-        if (record := ready()) is not None:
-            return record
-        time.sleep(0.1)
-    process.terminate()
-    raise UnavailableError(f"the {what} did not answer within {timeout:.0f}s:\n{log_tail(log_file)}")
-
-
 def stop_server(layout: WorkspaceLayout, timeout: float = 15.0) -> ServerRecord | None:
     """Stop the running server and the inference gateway (SIGTERM, then SIGKILL after ``timeout``);
     the server's record, or None if none ran."""
@@ -176,13 +141,7 @@ def stop_server(layout: WorkspaceLayout, timeout: float = 15.0) -> ServerRecord 
     if not status.running or status.record is None:
         layout.server_record_file.unlink(missing_ok=True)
         return None
-    pid = status.record.pid
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while pid_alive(pid) and (left := deadline - time.monotonic()) > 0:
-        wait_for_exit(pid, left)
-    if pid_alive(pid):
-        os.kill(pid, signal.SIGKILL)
+    terminate(status.record.pid, timeout)
     layout.server_record_file.unlink(missing_ok=True)
     return status.record
 
@@ -194,13 +153,13 @@ def run_server(layout: WorkspaceLayout, listen: Listen | None = None) -> None:
     import uvicorn
 
     from lakebox.jobs.runner import Endpoints, JobRunner
-    from lakebox.security.bootstrap import ensure_defaults
     from lakebox.server.app import create_app
     from lakebox.server.context import ServerContext
+    from lakebox.workspace.defaults import ensure_defaults
     from lakebox.workspace.manager import open_stores
     from lakebox.workspace.mlflow_store import prepare_mlflow_store
 
-    with exclusive_lock(layout.server_lock_file, wait=False):
+    with exclusive_lock(layout.server_lock_file, wait=False, held="a server is already running for this workspace"):
         prepare_mlflow_store(layout)
         stores = open_stores(layout)
         workspace = stores.workspaces.get()
@@ -215,7 +174,7 @@ def run_server(layout: WorkspaceLayout, listen: Listen | None = None) -> None:
             pid=os.getpid(),
             host=host,
             port=bound_port,
-            url=f"{'https' if tls else 'http'}://{_local_address(host)}:{bound_port}",
+            url=f"{'https' if tls else 'http'}://{local_address(host)}:{bound_port}",
             workspace_id=context.workspace.id,
             started_at=datetime.now(UTC),
             tls_cert=tls.cert if tls else None,
@@ -228,7 +187,8 @@ def run_server(layout: WorkspaceLayout, listen: Listen | None = None) -> None:
             ssl_certfile=str(tls.cert) if tls else None,
             ssl_keyfile=str(tls.key) if tls else None,
         )
-        context.job_runner = JobRunner(layout, stores, Endpoints(record.url, record.tls_cert))
+        context.server = Endpoints(record.url, record.tls_cert)
+        context.job_runner = JobRunner(layout, stores, context.server)
         context.job_runner.start()
         context.pipelines.start()
         context.scheduler.start()
@@ -252,100 +212,3 @@ def _resume_endpoints(context: ServerContext) -> None:
         context.rollouts.resume()
     except Exception:
         logging.getLogger(__name__).exception("could not resume online endpoints")
-
-
-def bind_preferred(host: str, port: int, last_port_file: Path) -> socket.socket:
-    """``port`` when it is not 0 (a failure is an error); else the port this service had last time, so
-    its URLs (scoring URIs, a worker's identity endpoint) survive a restart; else any free one."""
-    if port:
-        return bind_socket(host, port)
-    try:
-        last = int(last_port_file.read_text())
-    except (FileNotFoundError, ValueError):
-        last = 0
-    sock = None
-    if last:
-        with contextlib.suppress(ConflictError):
-            sock = bind_socket(host, last)
-    sock = sock or bind_socket(host, 0)
-    last_port_file.write_text(f"{sock.getsockname()[1]}\n")
-    return sock
-
-
-def bind_socket(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # proto must say TCP: asyncio sets TCP_NODELAY on accepted connections only then, and without it
-    # Nagle's algorithm and delayed ACKs add ~40 ms to every response.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        raise ConflictError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
-    sock.listen(2048)
-    sock.set_inheritable(True)
-    return sock
-
-
-def _local_address(host: str) -> str:
-    """How a client on this machine reaches a server bound to ``host`` (wildcards mean loopback)."""
-    if host in ("0.0.0.0", ""):
-        return "127.0.0.1"
-    if host == "::":
-        return "[::1]"
-    return f"[{host}]" if ":" in host else host
-
-
-@contextmanager
-def exclusive_lock(lock_file: Path, wait: bool = True) -> Iterator[IO[str]]:
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_file, "a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise ConflictError("a server is already running for this workspace") from exc
-        yield handle
-
-
-def pid_alive(pid: int) -> bool:
-    """True for a running process; false for none, and for a zombie whose parent has not reaped it."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return not _is_zombie(pid)
-
-
-def wait_for_exit(pid: int, timeout: float) -> None:
-    """Return once ``pid`` has ended, or after ``timeout`` seconds. Linux tells at once through a pidfd (any
-    process, not only a child); elsewhere this sleeps out the timeout."""
-    try:
-        pidfd = os.pidfd_open(pid)
-    except ProcessLookupError:
-        return
-    except (AttributeError, OSError):
-        time.sleep(timeout)
-        return
-    try:
-        select.select([pidfd], [], [], timeout)
-    finally:
-        os.close(pidfd)
-
-
-def _is_zombie(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
-    except (OSError, IndexError):
-        return False
-
-
-def log_tail(log_file: Path, lines: int = _LOG_TAIL_LINES) -> str:
-    """The last ``lines`` lines of a log file."""
-    try:
-        text = log_file.read_text(errors="replace").splitlines()
-    except FileNotFoundError:
-        return f"(no log at {log_file})"
-    return "\n".join(text[-lines:])

@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from lakebox.errors import BadRequestError
-from lakebox.workspace.layout import WorkspaceLayout, write_private
+from lakebox.runtime.files import write_private
+from lakebox.workspace.layout import WorkspaceLayout
 
 SELF_SIGNED_DAYS = 365
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from lakebox.serving.state import Collection
+from lakebox.entities.serving import Collection
 
 _logger = logging.getLogger(__name__)
 FLUSH_SECONDS = 2.0

@@ -31,29 +31,29 @@ from lakebox.entities.endpoint import (
     collected_data_uri,
 )
 from lakebox.entities.model import Model
+from lakebox.entities.serving import Collection, EndpointRoute, ServingState, WorkerSpec
 from lakebox.environments.builder import ensure_built
 from lakebox.environments.spec import resolve_environment
 from lakebox.errors import (
     BadRequestError,
     ConflictError,
     NotFoundError,
-    UnavailableError,
     ValidationError,
     failure_reason,
 )
 from lakebox.jobs import code, process
+from lakebox.jobs.runner import Endpoints
 from lakebox.lake.datastores import lake_resolver
 from lakebox.models.registry import ModelRegistry
+from lakebox.runtime.processes import log_tail
 from lakebox.security import actions
-from lakebox.security.bootstrap import SYSTEM_IDENTITY_NAME
 from lakebox.security.tokens import sign_scoped_token
-from lakebox.server.process import log_tail, read_record
 from lakebox.serving.pool import REQUEST_LOG
 from lakebox.serving.process import GatewayClient
-from lakebox.serving.state import Collection, EndpointRoute, ServingState, WorkerSpec
 from lakebox.store.endpoints import KEY_TYPES, DeploymentRecord
 from lakebox.store.stores import Stores
 from lakebox.store.types import utcnow
+from lakebox.workspace.defaults import SYSTEM_IDENTITY_NAME
 from lakebox.workspace.layout import WorkspaceLayout
 
 _logger = logging.getLogger(__name__)
@@ -65,8 +65,10 @@ _PROVISIONING = ("Creating", "Updating")
 
 
 class EndpointController:
-    def __init__(self, layout: WorkspaceLayout, stores: Stores, registry: ModelRegistry, workspace_id: str) -> None:
-        self._layout, self._stores, self._registry = layout, stores, registry
+    def __init__(
+        self, layout: WorkspaceLayout, stores: Stores, registry: ModelRegistry, workspace_id: str, server: Endpoints
+    ) -> None:
+        self._layout, self._stores, self._registry, self._server = layout, stores, registry, server
         self._workspace_id = workspace_id
         self._gateway = GatewayClient(layout)
         self._lock = threading.RLock()
@@ -384,9 +386,7 @@ class EndpointController:
     def _managed_identity(self, purpose: str) -> tuple[str, dict[str, str]]:
         """A grant of the workspace's system-assigned identity for a deployment's workers, and the
         variables through which ``DefaultAzureCredential`` inside them finds it."""
-        server = read_record(self._layout)
-        if server is None:
-            raise UnavailableError("the server's record is missing; restart the server")
+        server = self._server
         identity = self._stores.identities.get_by_name(SYSTEM_IDENTITY_NAME)
         grant_id, header = self._stores.identities.grant_process_identity(identity.id, purpose)
         variables = {

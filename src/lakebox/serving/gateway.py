@@ -26,11 +26,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from lakebox.entities.serving import DeploymentStatus, EndpointRoute, ServingState, WindowStats
+from lakebox.runtime.files import write_private
 from lakebox.security.rate_limit import FailureLimiter
 from lakebox.security.tokens import verify_scoped_token
 from lakebox.serving.pool import DeploymentPool, QueueFullError
-from lakebox.serving.state import DeploymentStatus, EndpointRoute, ServingState, WindowStats
-from lakebox.workspace.layout import write_private
 
 ADMIN_HEADER = "x-lakebox-admin-key"
 MAX_DENIAL_KEYS = 10_000

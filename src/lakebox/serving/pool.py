@@ -26,9 +26,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lakebox.entities.serving import DeploymentStatus, WorkerSpec, WorkerStatus
 from lakebox.serving import worker as protocol
 from lakebox.serving.collector import RequestCollector
-from lakebox.serving.state import DeploymentStatus, WorkerSpec, WorkerStatus
 
 _logger = logging.getLogger(__name__)
 WORKER_SCRIPT = Path(protocol.__file__)

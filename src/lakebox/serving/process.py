@@ -11,9 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-import signal
 import sys
-import time
 from datetime import datetime
 from typing import Any
 
@@ -21,20 +19,15 @@ import httpx
 from pydantic import BaseModel
 
 from lakebox import settings
+from lakebox.entities.serving import DeploymentStatus, ServingState, WindowStats
 from lakebox.errors import UnavailableError
+from lakebox.runtime.files import exclusive_lock, write_atomic, write_private
+from lakebox.runtime.processes import pid_alive, spawn_detached, terminate, wait_until_serving
+from lakebox.runtime.sockets import DEFAULT_HOST, bind_preferred
 from lakebox.security.rate_limit import FailureLimiter
-from lakebox.server.process import (
-    DEFAULT_HOST,
-    bind_preferred,
-    exclusive_lock,
-    pid_alive,
-    spawn_detached,
-    wait_until_serving,
-)
 from lakebox.serving.gateway import ADMIN_HEADER, Gateway, create_app
-from lakebox.serving.state import DeploymentStatus, ServingState, WindowStats
 from lakebox.store.types import utcnow
-from lakebox.workspace.layout import WorkspaceLayout, write_atomic, write_private
+from lakebox.workspace.layout import WorkspaceLayout
 
 _logger = logging.getLogger(__name__)
 _START_TIMEOUT_SECONDS = 30.0
@@ -102,12 +95,7 @@ def stop_gateway(layout: WorkspaceLayout, timeout: float = 15.0) -> None:
     record = running_gateway(layout)
     if record is None:
         return
-    os.kill(record.pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while pid_alive(record.pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    if pid_alive(record.pid):
-        os.killpg(record.pid, signal.SIGKILL)
+    terminate(record.pid, timeout, group=True)
     layout.gateway_record_file.unlink(missing_ok=True)
 
 
@@ -115,7 +103,7 @@ def run_gateway(layout: WorkspaceLayout) -> None:
     """Serve online endpoints in this process until SIGTERM."""
     import uvicorn
 
-    with exclusive_lock(layout.gateway_lock_file, wait=False):
+    with exclusive_lock(layout.gateway_lock_file, wait=False, held="a gateway is already running for this workspace"):
         workspace_id = layout.read_config().workspace_id or str(layout.root)
         gateway = Gateway(layout.gateway_state_file, admin_key(layout), FailureLimiter(limit=_failure_limit()))
         sock = bind_preferred(

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from pydantic import BaseModel
 
 from lakebox.entities.endpoint import EndpointAuthKeys, ManagedOnlineDeployment, ManagedOnlineEndpoint
+from lakebox.entities.serving import WorkerSpec
 from lakebox.errors import NotFoundError
-from lakebox.serving.state import WorkerSpec
 from lakebox.store.db import Database
 from lakebox.store.specs import SpecStore
 from lakebox.vault.crypto import Sealed, SecretCipher

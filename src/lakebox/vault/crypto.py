@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from lakebox import settings
 from lakebox.errors import LakeboxError
-from lakebox.workspace.layout import write_private
+from lakebox.runtime.files import write_private
 
 NONCE_BYTES = 12
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -162,21 +161,3 @@ class WorkspaceLayout:
             return self.owner_token_file.read_text().strip()
         except FileNotFoundError:
             return None
-
-
-def write_private(path: Path, content: str | bytes) -> None:
-    """Write a file that only its owner may read (mode 0600 from the first byte)."""
-    data = content.encode() if isinstance(content, str) else content
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, data)
-    finally:
-        os.close(fd)
-    os.chmod(path, 0o600)
-
-
-def write_atomic(path: Path, content: str) -> None:
-    """Replace ``path`` in one step, so a reader never sees half a file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(content)
-    os.replace(tmp, path)

@@ -13,11 +13,12 @@ import pydantic
 
 from lakebox.entities import AuditOutcome, IdentityKind, Workspace, WorkspaceConfig
 from lakebox.errors import ConflictError, NotFoundError, ValidationError
+from lakebox.runtime.files import write_atomic, write_private
 from lakebox.security.actions import WORKSPACE_WRITE
-from lakebox.security.bootstrap import OWNER_TOKEN_NAME, ensure_defaults
 from lakebox.store.stores import Stores
 from lakebox.vault.crypto import load_master_key
-from lakebox.workspace.layout import WorkspaceLayout, write_atomic, write_private
+from lakebox.workspace.defaults import OWNER_TOKEN_NAME, ensure_defaults
+from lakebox.workspace.layout import WorkspaceLayout
 from lakebox.workspace.mlflow_store import prepare_mlflow_store
 from lakebox.workspace.registry import RegistryEntry, WorkspaceRegistry
 

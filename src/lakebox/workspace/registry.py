@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from lakebox import settings
-from lakebox.workspace.layout import write_atomic
+from lakebox.runtime.files import write_atomic
 
 
 class RegistryEntry(BaseModel):

@@ -17,18 +17,16 @@ import secrets
 import threading
 import time
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from lakebox.entities import Job, JobCreate, JobStatus
 from lakebox.entities.sweep import RandomSamplingAlgorithm, SweepJobCreate
 from lakebox.errors import ConflictError, LakeboxError, ValidationError, failure_reason
+from lakebox.jobs.names import job_name
 from lakebox.jobs.sweep.sampling import Sample, samples
 from lakebox.jobs.sweep.termination import trials_to_stop
 from lakebox.jobs.tracking import JobTracking
 from lakebox.store.stores import Stores
-
-if TYPE_CHECKING:
-    from lakebox.jobs.runner import JobRunner
 
 _logger = logging.getLogger(__name__)
 _TICK_SECONDS = 0.5
@@ -37,16 +35,32 @@ BEST_TRIAL_PROPERTY = "best_child_run_id"
 SCORE_PROPERTY = "score"
 
 
+class TrialRunner(Protocol):
+    """What the sweep controller needs of the job runner, which runs its trials as command jobs."""
+
+    def check(self, spec: JobCreate) -> None: ...
+
+    def plan(self, spec: JobCreate, submitted_by: str, parent: str | None = None) -> dict[str, Any]: ...
+
+    def enqueue(self, fields: dict[str, Any]) -> Job: ...
+
+    def note(self, name: str, line: str) -> None: ...
+
+    def terminate(self, name: str, reason: str) -> Job: ...
+
+    def end_trials(self, sweep: str, reason: str) -> None: ...
+
+    def fail(self, name: str, reason: str) -> None: ...
+
+
 class SweepController:
-    def __init__(self, runner: JobRunner, stores: Stores, tracking: JobTracking) -> None:
+    def __init__(self, runner: TrialRunner, stores: Stores, tracking: JobTracking) -> None:
         self._runner, self._stores, self._tracking = runner, stores, tracking
         self._driving: set[str] = set()
         self._lock = threading.Lock()
 
     def submit(self, spec: SweepJobCreate, submitted_by: str, properties: dict[str, str]) -> Job:
         """Check the sweep and its first trial as a job submission would; then queue the sweep."""
-        from lakebox.jobs.runner import job_name
-
         name = spec.name or job_name()
         first = self._first_trial(spec, name)
         seed = secrets.randbelow(2**31) if isinstance(spec.sampling_algorithm, RandomSamplingAlgorithm) else 0

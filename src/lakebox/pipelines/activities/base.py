@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from lakebox.errors import LakeboxError
-from lakebox.pipelines.expressions import Scope, evaluate
+from lakebox.expressions.language import Scope, evaluate
 
 if TYPE_CHECKING:
     from lakebox.pipelines.services import Services

@@ -7,8 +7,8 @@ import threading
 import time
 from typing import Any
 
+from lakebox.expressions.timespan import parse_timespan
 from lakebox.pipelines.activities.base import ActivityContext, ActivityFailure, Cancelled, activity, required
-from lakebox.pipelines.timespan import parse_timespan
 
 MAX_BATCH_COUNT = 50
 DEFAULT_BATCH_COUNT = 20

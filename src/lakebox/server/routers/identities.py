@@ -12,10 +12,10 @@ from starlette.responses import RedirectResponse
 from lakebox.entities import CreatedToken, Identity, IdentityCreate, IdentityKind, Principal, TokenCreate, TokenInfo
 from lakebox.errors import AuthenticationError, BadRequestError, ConflictError
 from lakebox.security import actions
-from lakebox.security.bootstrap import SYSTEM_IDENTITY_NAME
 from lakebox.server.auth import SESSION_COOKIE, require
 from lakebox.server.context import ServerContext, get_context
 from lakebox.store.types import utcnow
+from lakebox.workspace.defaults import SYSTEM_IDENTITY_NAME
 
 router = APIRouter(tags=["identities"])
 login_router = APIRouter(tags=["identities"])

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from lakebox.pipelines.expressions import ExpressionError, Scope, evaluate
+from lakebox.expressions.language import ExpressionError, Scope, evaluate
 
 NOW = datetime(2026, 12, 1, 18, 30, 15, 123456, tzinfo=UTC)
 

@@ -5,7 +5,7 @@ is a literal ``@``; anywhere else, ``@{expression}`` is evaluated and spliced in
 ``{"value": "...", "type": "Expression"}`` stands for its value. Expressions are function calls
 (``concat('a', pipeline().parameters.x)``), literals (``'text'`` with ``''`` for a quote, numbers,
 ``true``, ``false``, ``null``) and accessors (``.name``, ``['name']``, ``[0]``, and ``?.``/``?[`` that
-give ``null`` instead of failing). Functions live in :mod:`lakebox.pipelines.functions`; the
+give ``null`` instead of failing). Functions live in :mod:`lakebox.expressions.functions`; the
 run-time ones (``pipeline()``, ``activity()``, ``item()``, ``variables()``, ...) come from a
 :class:`Scope`. A syntax error names the position; an evaluation error names the expression.
 """
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lakebox.errors import ValidationError
-from lakebox.pipelines import functions
+from lakebox.expressions import functions
 
 Value = Any
 

@@ -1,0 +1,1 @@
+"""The ADF/Synapse expression language and its functions, shared by pipelines and triggers."""
