@@ -34,69 +34,75 @@ class Randint:
     type: Literal["randint"] = "randint"
 
 
+# The bases hold the parameters in their positional order; each distribution adds its ``type`` last, as it
+# has a default. A Q* one derives from a base, not from its sibling, so that ``case Uniform()`` misses ``QUniform``.
+
+
 @dataclass(config=_STRICT)
-class Uniform:
+class _Bounded:
     min_value: float
     max_value: float
+
+
+@dataclass(config=_STRICT)
+class _QBounded(_Bounded):
+    q: float = Field(gt=0)
+
+
+@dataclass(config=_STRICT)
+class _Gaussian:
+    mu: float
+    sigma: float = Field(gt=0)
+
+
+@dataclass(config=_STRICT)
+class _QGaussian(_Gaussian):
+    q: float = Field(gt=0)
+
+
+@dataclass(config=_STRICT)
+class Uniform(_Bounded):
     type: Literal["uniform"] = "uniform"
 
 
 @dataclass(config=_STRICT)
-class LogUniform:
+class LogUniform(_Bounded):
     """``exp(uniform(min_value, max_value))``: the bounds are natural-log exponents."""
 
-    min_value: float
-    max_value: float
     type: Literal["loguniform"] = "loguniform"
 
 
 @dataclass(config=_STRICT)
-class Normal:
-    mu: float
-    sigma: float = Field(gt=0)
+class Normal(_Gaussian):
     type: Literal["normal"] = "normal"
 
 
 @dataclass(config=_STRICT)
-class LogNormal:
+class LogNormal(_Gaussian):
     """``exp(normal(mu, sigma))``."""
 
-    mu: float
-    sigma: float = Field(gt=0)
     type: Literal["lognormal"] = "lognormal"
 
 
 @dataclass(config=_STRICT)
-class QUniform:
+class QUniform(_QBounded):
     """``round(uniform(min_value, max_value) / q) * q``."""
 
-    min_value: float
-    max_value: float
-    q: float = Field(gt=0)
     type: Literal["quniform"] = "quniform"
 
 
 @dataclass(config=_STRICT)
-class QLogUniform:
-    min_value: float
-    max_value: float
-    q: float = Field(gt=0)
+class QLogUniform(_QBounded):
     type: Literal["qloguniform"] = "qloguniform"
 
 
 @dataclass(config=_STRICT)
-class QNormal:
-    mu: float
-    sigma: float = Field(gt=0)
-    q: float = Field(gt=0)
+class QNormal(_QGaussian):
     type: Literal["qnormal"] = "qnormal"
 
 
 @dataclass(config=_STRICT)
-class QLogNormal:
-    mu: float
-    sigma: float = Field(gt=0)
-    q: float = Field(gt=0)
+class QLogNormal(_QGaussian):
     type: Literal["qlognormal"] = "qlognormal"
 
 
