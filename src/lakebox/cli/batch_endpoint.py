@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from lakebox.cli.common import WorkspaceRef, with_workspace
-from lakebox.cli.output import OutputFormat, OutputOption, err_console, render
+from lakebox.cli.endpoints import EndpointCommands, FileOption
+from lakebox.cli.output import OutputFormat, OutputOption, render
 from lakebox.entities import Input, Output
 from lakebox.serving.spec_file import load_batch_deployment_file, load_batch_endpoint_file
 
@@ -19,41 +19,19 @@ deployment_app = typer.Typer(help="Deployments of batch endpoints: a model and h
 ENDPOINT_COLUMNS = ["name", "defaults", "scoring_uri", "provisioning_state"]
 DEPLOYMENT_COLUMNS = ["name", "endpoint_name", "model", "compute", "provisioning_state"]
 JOB_COLUMNS = ["name", "display_name", "status", "created_at", "error"]
-FileOption = Annotated[Path, typer.Option("--file", "-f", help="Azure ML CLI v2 YAML.")]
+_SHARED = EndpointCommands(
+    endpoints=lambda client: client.batch_endpoints,
+    deployments=lambda client: client.batch_deployments,
+    endpoint_noun="batch endpoint",
+    deployment_noun="batch deployment",
+    endpoint_columns=ENDPOINT_COLUMNS,
+    deployment_columns=DEPLOYMENT_COLUMNS,
+)
 
-
-@endpoint_app.command("create")
-@with_workspace
-def create_endpoint(workspace: WorkspaceRef, file: FileOption, output: OutputOption = OutputFormat.TABLE) -> None:
-    """Create or update a batch endpoint from its YAML."""
-    endpoint = load_batch_endpoint_file(file)
-    with workspace.client() as client:
-        render(client.batch_endpoints.begin_create_or_update(endpoint).result(), output, columns=ENDPOINT_COLUMNS)
-
-
-@endpoint_app.command("list")
-@with_workspace
-def list_endpoints(workspace: WorkspaceRef, output: OutputOption = OutputFormat.TABLE) -> None:
-    """List batch endpoints."""
-    with workspace.client() as client:
-        render(client.batch_endpoints.list(), output, columns=ENDPOINT_COLUMNS)
-
-
-@endpoint_app.command("show")
-@with_workspace
-def show_endpoint(workspace: WorkspaceRef, name: str, output: OutputOption = OutputFormat.TABLE) -> None:
-    """Show a batch endpoint."""
-    with workspace.client() as client:
-        render(client.batch_endpoints.get(name), output)
-
-
-@endpoint_app.command("delete")
-@with_workspace
-def delete_endpoint(workspace: WorkspaceRef, name: str) -> None:
-    """Delete a batch endpoint and its deployments."""
-    with workspace.client() as client:
-        client.batch_endpoints.begin_delete(name).result()
-    err_console.print(f"Deleted batch endpoint {name}")
+_SHARED.create_endpoint(endpoint_app, load_batch_endpoint_file, help="Create or update a batch endpoint from its YAML.")
+_SHARED.list_endpoints(endpoint_app, help="List batch endpoints.")
+_SHARED.show_endpoint(endpoint_app, help="Show a batch endpoint.")
+_SHARED.delete_endpoint(endpoint_app, help="Delete a batch endpoint and its deployments.")
 
 
 @endpoint_app.command("invoke")
@@ -123,37 +101,6 @@ def create_deployment(
         render(created, output, columns=DEPLOYMENT_COLUMNS)
 
 
-@deployment_app.command("list")
-@with_workspace
-def list_deployments(
-    workspace: WorkspaceRef,
-    endpoint_name: Annotated[str, typer.Option("--endpoint-name", "-e")],
-    output: OutputOption = OutputFormat.TABLE,
-) -> None:
-    """List a batch endpoint's deployments."""
-    with workspace.client() as client:
-        render(client.batch_deployments.list(endpoint_name), output, columns=DEPLOYMENT_COLUMNS)
-
-
-@deployment_app.command("show")
-@with_workspace
-def show_deployment(
-    workspace: WorkspaceRef,
-    name: str,
-    endpoint_name: Annotated[str, typer.Option("--endpoint-name", "-e")],
-    output: OutputOption = OutputFormat.TABLE,
-) -> None:
-    """Show a batch deployment with its settings."""
-    with workspace.client() as client:
-        render(client.batch_deployments.get(name, endpoint_name), output)
-
-
-@deployment_app.command("delete")
-@with_workspace
-def delete_deployment(
-    workspace: WorkspaceRef, name: str, endpoint_name: Annotated[str, typer.Option("--endpoint-name", "-e")]
-) -> None:
-    """Delete a batch deployment (not the default while others remain)."""
-    with workspace.client() as client:
-        client.batch_deployments.begin_delete(name, endpoint_name).result()
-    err_console.print(f"Deleted batch deployment {endpoint_name}/{name}")
+_SHARED.list_deployments(deployment_app, help="List a batch endpoint's deployments.")
+_SHARED.show_deployment(deployment_app, help="Show a batch deployment with its settings.")
+_SHARED.delete_deployment(deployment_app, help="Delete a batch deployment (not the default while others remain).")

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from lakebox.cli.common import WorkspaceRef, with_workspace
+from lakebox.cli.endpoints import EndpointCommands, EndpointNameOption, FileOption
 from lakebox.cli.output import OutputFormat, OutputOption, console, err_console, render
 from lakebox.entities.rollout import FINISHED, Rollout
 from lakebox.mlops.spec_file import load_policy_file
@@ -35,16 +36,20 @@ ROLLOUT_COLUMNS = [
     "candidate_model",
     "reason",
 ]
-FileOption = Annotated[Path, typer.Option("--file", "-f", help="Azure ML CLI v2 YAML.")]
+_SHARED = EndpointCommands(
+    endpoints=lambda client: client.online_endpoints,
+    deployments=lambda client: client.online_deployments,
+    endpoint_noun="endpoint",
+    deployment_noun="deployment",
+    endpoint_columns=ENDPOINT_COLUMNS,
+    deployment_columns=DEPLOYMENT_COLUMNS,
+)
 
-
-@endpoint_app.command("create")
-@with_workspace
-def create_endpoint(workspace: WorkspaceRef, file: FileOption, output: OutputOption = OutputFormat.TABLE) -> None:
-    """Create or update an endpoint from its YAML (name, auth_mode, description, tags, traffic)."""
-    endpoint = load_endpoint_file(file)
-    with workspace.client() as client:
-        render(client.online_endpoints.begin_create_or_update(endpoint).result(), output, columns=ENDPOINT_COLUMNS)
+_SHARED.create_endpoint(
+    endpoint_app,
+    load_endpoint_file,
+    help="Create or update an endpoint from its YAML (name, auth_mode, description, tags, traffic).",
+)
 
 
 @endpoint_app.command("update")
@@ -73,29 +78,9 @@ def _split(value: str | None) -> dict[str, int] | None:
         raise typer.BadParameter(f"expected name=percent pairs, got {value!r}") from None
 
 
-@endpoint_app.command("list")
-@with_workspace
-def list_endpoints(workspace: WorkspaceRef, output: OutputOption = OutputFormat.TABLE) -> None:
-    """List endpoints."""
-    with workspace.client() as client:
-        render(client.online_endpoints.list(), output, columns=ENDPOINT_COLUMNS)
-
-
-@endpoint_app.command("show")
-@with_workspace
-def show_endpoint(workspace: WorkspaceRef, name: str, output: OutputOption = OutputFormat.TABLE) -> None:
-    """Show an endpoint."""
-    with workspace.client() as client:
-        render(client.online_endpoints.get(name), output)
-
-
-@endpoint_app.command("delete")
-@with_workspace
-def delete_endpoint(workspace: WorkspaceRef, name: str) -> None:
-    """Delete an endpoint and its deployments."""
-    with workspace.client() as client:
-        client.online_endpoints.begin_delete(name).result()
-    err_console.print(f"Deleted endpoint {name}")
+_SHARED.list_endpoints(endpoint_app, help="List endpoints.")
+_SHARED.show_endpoint(endpoint_app, help="Show an endpoint.")
+_SHARED.delete_endpoint(endpoint_app, help="Delete an endpoint and its deployments.")
 
 
 @endpoint_app.command("get-credentials")
@@ -202,29 +187,8 @@ def create_deployment(
         render(created, output, columns=DEPLOYMENT_COLUMNS)
 
 
-@deployment_app.command("list")
-@with_workspace
-def list_deployments(
-    workspace: WorkspaceRef,
-    endpoint_name: Annotated[str, typer.Option("--endpoint-name", "-e")],
-    output: OutputOption = OutputFormat.TABLE,
-) -> None:
-    """List an endpoint's deployments."""
-    with workspace.client() as client:
-        render(client.online_deployments.list(endpoint_name), output, columns=DEPLOYMENT_COLUMNS)
-
-
-@deployment_app.command("show")
-@with_workspace
-def show_deployment(
-    workspace: WorkspaceRef,
-    name: str,
-    endpoint_name: Annotated[str, typer.Option("--endpoint-name", "-e")],
-    output: OutputOption = OutputFormat.TABLE,
-) -> None:
-    """Show a deployment."""
-    with workspace.client() as client:
-        render(client.online_deployments.get(name, endpoint_name), output)
+_SHARED.list_deployments(deployment_app, help="List an endpoint's deployments.")
+_SHARED.show_deployment(deployment_app, help="Show a deployment.")
 
 
 @deployment_app.command("get-logs")
@@ -232,7 +196,7 @@ def show_deployment(
 def get_logs(
     workspace: WorkspaceRef,
     name: str,
-    endpoint_name: Annotated[str, typer.Option("--endpoint-name", "-e")],
+    endpoint_name: EndpointNameOption,
     lines: Annotated[int, typer.Option(min=1)] = 100,
     container: Annotated[str | None, typer.Option(help="inference-server, storage-initializer or requests.")] = None,
 ) -> None:
@@ -241,12 +205,4 @@ def get_logs(
         console.print(client.online_deployments.get_logs(name, endpoint_name, lines, container), highlight=False)
 
 
-@deployment_app.command("delete")
-@with_workspace
-def delete_deployment(
-    workspace: WorkspaceRef, name: str, endpoint_name: Annotated[str, typer.Option("--endpoint-name", "-e")]
-) -> None:
-    """Delete a deployment that takes no traffic."""
-    with workspace.client() as client:
-        client.online_deployments.begin_delete(name, endpoint_name).result()
-    err_console.print(f"Deleted deployment {endpoint_name}/{name}")
+_SHARED.delete_deployment(deployment_app, help="Delete a deployment that takes no traffic.")

@@ -10,7 +10,7 @@ import builtins
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from lakebox.client._deployments import registered_model, upload_code
+from lakebox.client._deployments import DeploymentOperations, EndpointOperations
 from lakebox.client._http import ApiClient
 from lakebox.client.environments import EnvironmentOperations
 from lakebox.client.jobs import JobOperations
@@ -23,24 +23,14 @@ from lakebox.errors import BadRequestError
 _PATH = "/api/v1/batchEndpoints"
 
 
-class BatchEndpointOperations:
+class BatchEndpointOperations(EndpointOperations[BatchEndpoint]):
+    _path = _PATH
+    _entity = BatchEndpoint
+    _server_fields = frozenset({"scoring_uri", "provisioning_state", "created_at"})
+
     def __init__(self, api: ApiClient, jobs: JobOperations) -> None:
-        self._api, self._jobs = api, jobs
-
-    def begin_create_or_update(self, endpoint: BatchEndpoint) -> LROPoller[BatchEndpoint]:
-        body = endpoint.model_dump(mode="json", exclude={"scoring_uri", "provisioning_state", "created_at"})
-        stored = BatchEndpoint.model_validate(self._api.request("PUT", f"{_PATH}/{endpoint.name}", json=body))
-        return LROPoller.completed(stored)
-
-    def get(self, name: str) -> BatchEndpoint:
-        return BatchEndpoint.model_validate(self._api.request("GET", f"{_PATH}/{name}"))
-
-    def list(self) -> builtins.list[BatchEndpoint]:
-        return [BatchEndpoint.model_validate(item) for item in self._api.request("GET", _PATH)]
-
-    def begin_delete(self, name: str) -> LROPoller[None]:
-        self._api.request("DELETE", f"{_PATH}/{name}")
-        return LROPoller.completed(None)
+        super().__init__(api)
+        self._jobs = jobs
 
     def invoke(
         self,
@@ -82,35 +72,21 @@ def _one_input(input: Input | None, inputs: Mapping[str, Input] | None) -> Input
     return given[0]
 
 
-class BatchDeploymentOperations:
+class BatchDeploymentOperations(DeploymentOperations[BatchDeployment]):
+    _path = _PATH
+    _entity = BatchDeployment
+
     def __init__(
         self, api: ApiClient, models: ModelOperations, environments: EnvironmentOperations, jobs: JobOperations
     ) -> None:
-        self._api, self._models, self._environments, self._jobs = api, models, environments, jobs
+        super().__init__(api, models, environments)
+        self._jobs = jobs
 
     def begin_create_or_update(self, deployment: BatchDeployment) -> LROPoller[BatchDeployment]:
         """Upload the scoring code, register an unregistered model, and store the deployment."""
-        body = deployment.model_copy(
-            update={
-                "model": registered_model(self._models, deployment),
-                "environment": self._environments.inline(deployment.environment),
-                "code_id": upload_code(self._api, deployment),
-            }
-        )
-        path = f"{_PATH}/{deployment.endpoint_name}/deployments/{deployment.name}"
-        stored = self._api.request("PUT", path, json=body.model_dump(mode="json", exclude={"provisioning_state"}))
+        body = self._uploaded(deployment).model_dump(mode="json", exclude={"provisioning_state"})
+        stored = self._api.request("PUT", self._url(deployment.endpoint_name, deployment.name), json=body)
         return LROPoller.completed(BatchDeployment.model_validate(stored))
-
-    def get(self, name: str, endpoint_name: str) -> BatchDeployment:
-        return BatchDeployment.model_validate(self._api.request("GET", f"{_PATH}/{endpoint_name}/deployments/{name}"))
-
-    def list(self, endpoint_name: str) -> builtins.list[BatchDeployment]:
-        items = self._api.request("GET", f"{_PATH}/{endpoint_name}/deployments")
-        return [BatchDeployment.model_validate(item) for item in items]
-
-    def begin_delete(self, name: str, endpoint_name: str) -> LROPoller[None]:
-        self._api.request("DELETE", f"{_PATH}/{endpoint_name}/deployments/{name}")
-        return LROPoller.completed(None)
 
     def list_jobs(self, endpoint_name: str, name: str) -> builtins.list[Job]:
         deployment = self.get(name, endpoint_name)

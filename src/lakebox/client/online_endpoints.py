@@ -7,10 +7,8 @@ from pathlib import Path
 
 import httpx
 
-from lakebox.client._deployments import registered_model, upload_code
-from lakebox.client._http import DEFAULT_TIMEOUT, ApiClient
-from lakebox.client.environments import EnvironmentOperations
-from lakebox.client.models import ModelOperations
+from lakebox.client._deployments import DeploymentOperations, EndpointOperations
+from lakebox.client._http import DEFAULT_TIMEOUT
 from lakebox.client.poller import LROPoller
 from lakebox.entities.endpoint import (
     DeploymentLogs,
@@ -25,25 +23,10 @@ from lakebox.errors import DeploymentFailedError, error_from_response
 _PATH = "/api/v1/onlineEndpoints"
 
 
-class OnlineEndpointOperations:
-    def __init__(self, api: ApiClient) -> None:
-        self._api = api
-
-    def begin_create_or_update(self, endpoint: ManagedOnlineEndpoint) -> LROPoller[ManagedOnlineEndpoint]:
-        """Create the endpoint, or update its description, tags and traffic (``traffic=None`` keeps it)."""
-        body = endpoint.model_dump(mode="json", exclude={"scoring_uri", "openapi_uri", "provisioning_state"})
-        stored = ManagedOnlineEndpoint.model_validate(self._api.request("PUT", f"{_PATH}/{endpoint.name}", json=body))
-        return LROPoller.completed(stored)
-
-    def get(self, name: str) -> ManagedOnlineEndpoint:
-        return ManagedOnlineEndpoint.model_validate(self._api.request("GET", f"{_PATH}/{name}"))
-
-    def list(self) -> builtins.list[ManagedOnlineEndpoint]:
-        return [ManagedOnlineEndpoint.model_validate(item) for item in self._api.request("GET", _PATH)]
-
-    def begin_delete(self, name: str) -> LROPoller[None]:
-        self._api.request("DELETE", f"{_PATH}/{name}")
-        return LROPoller.completed(None)
+class OnlineEndpointOperations(EndpointOperations[ManagedOnlineEndpoint]):
+    _path = _PATH
+    _entity = ManagedOnlineEndpoint
+    _server_fields = frozenset({"scoring_uri", "openapi_uri", "provisioning_state"})
 
     def get_keys(self, name: str) -> EndpointAuthKeys | EndpointAuthToken:
         """The primary and secondary keys (key auth), or a fresh scoring token (aml_token auth)."""
@@ -100,22 +83,15 @@ class OnlineEndpointOperations:
         return response.text
 
 
-class OnlineDeploymentOperations:
-    def __init__(self, api: ApiClient, models: ModelOperations, environments: EnvironmentOperations) -> None:
-        self._api, self._models, self._environments = api, models, environments
+class OnlineDeploymentOperations(DeploymentOperations[ManagedOnlineDeployment]):
+    _path = _PATH
+    _entity = ManagedOnlineDeployment
 
     def begin_create_or_update(self, deployment: ManagedOnlineDeployment) -> LROPoller[ManagedOnlineDeployment]:
         """Upload the scoring code, register an unregistered model, and provision; ``.result()`` waits until
         the workers are ready, raising ``DeploymentFailedError`` with their logs if they fail."""
-        body = deployment.model_copy(
-            update={
-                "model": registered_model(self._models, deployment),
-                "environment": self._environments.inline(deployment.environment),
-                "code_id": upload_code(self._api, deployment),
-            }
-        )
-        path = f"{_PATH}/{deployment.endpoint_name}/deployments/{deployment.name}"
-        self._api.request("PUT", path, json=body.model_dump(mode="json"))
+        body = self._uploaded(deployment).model_dump(mode="json")
+        self._api.request("PUT", self._url(deployment.endpoint_name, deployment.name), json=body)
         return LROPoller(lambda: self._poll(deployment.endpoint_name, deployment.name), interval=0.2)
 
     def _poll(self, endpoint_name: str, name: str) -> tuple[bool, ManagedOnlineDeployment | None]:
@@ -124,20 +100,7 @@ class OnlineDeploymentOperations:
             raise DeploymentFailedError(f"deployment {name} of {endpoint_name} failed: {current.error}")
         return current.provisioning_state == "Succeeded", current
 
-    def get(self, name: str, endpoint_name: str) -> ManagedOnlineDeployment:
-        return ManagedOnlineDeployment.model_validate(
-            self._api.request("GET", f"{_PATH}/{endpoint_name}/deployments/{name}")
-        )
-
-    def list(self, endpoint_name: str) -> builtins.list[ManagedOnlineDeployment]:
-        items = self._api.request("GET", f"{_PATH}/{endpoint_name}/deployments")
-        return [ManagedOnlineDeployment.model_validate(item) for item in items]
-
     def get_logs(self, name: str, endpoint_name: str, lines: int = 100, container_type: str | None = None) -> str:
         params = {"lines": lines, "container_type": container_type}
-        logs = self._api.request("GET", f"{_PATH}/{endpoint_name}/deployments/{name}/logs", params=params)
+        logs = self._api.request("GET", f"{self._url(endpoint_name, name)}/logs", params=params)
         return DeploymentLogs.model_validate(logs).text
-
-    def begin_delete(self, name: str, endpoint_name: str) -> LROPoller[None]:
-        self._api.request("DELETE", f"{_PATH}/{endpoint_name}/deployments/{name}")
-        return LROPoller.completed(None)
